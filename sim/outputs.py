@@ -1,0 +1,186 @@
+"""What a run records each step, and the per-run summaries, computed identically by both drivers.
+
+Inputs are arrays with a leading run axis: ally values ``(R, 1, N)``, ally-mission values
+``(R, M, N)``, mission values ``(R, M, 1)``. The agent-by-agent driver gathers its agents into
+``R = 1`` arrays and calls the same functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules.aggregate import sum_allies
+
+__all__ = ["STEP_COLUMNS", "MISSION_COLUMNS", "ALLY_COLUMNS", "SUMMARY_COLUMNS", "record_step",
+           "gini", "summarise"]
+
+STEP_COLUMNS = (
+    "trust", "trust_leader", "trust_country", "trust_p10", "trust_p50", "trust_p90", "honesty",
+    "damage", "grievance", "capacity", "members", "contributors", "exits", "joins",
+    "ally_troops", "lead_troops", "ally_burden_share", "contribution_gini", "reversals",
+    "attacks", "policy_index",
+)
+MISSION_COLUMNS = (
+    "members", "contributors", "ally_troops", "lead_troops", "lead_enablers", "lead_level",
+    "effectiveness", "eff_without_lead", "threat", "partner_capacity", "partner_dependence",
+    "ally_burden_share", "active",
+)
+ALLY_COLUMNS = ("trust", "trust_leader", "trust_country", "honesty", "damage", "grievance",
+                "capacity", "missions", "contribution")
+
+
+def gini(x):
+    """Gini coefficient over the last axis (0: equal; -> 1: one holds everything); 0 if all zero.
+
+    Equation: ``G = sum_i (2 i - n - 1) x_(i) / (n * sum x)`` with ``x`` sorted ascending.
+    """
+    x = np.sort(np.asarray(x, dtype=np.float64), axis=-1)
+    n = x.shape[-1]
+    i = np.arange(1, n + 1, dtype=np.float64)
+    total = np.sum(x, axis=-1)
+    num = np.sum((2.0 * i - n - 1.0) * x, axis=-1)
+    return np.where(total > 0.0, num / (n * np.where(total > 0.0, total, 1.0)), 0.0)
+
+
+def _mean_allies(x):
+    return sum_allies(x)[..., 0, 0] / x.shape[-1]
+
+
+def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, policy_index):
+    """One step's outputs.
+
+    Args:
+        s: state arrays (see :mod:`sim.ensemble` for the names).
+        is_core: (M,) bool.
+        exits, joins: (R, M, N) bool, this step's voluntary exits and joins.
+        reversals: (R,) cumulative reversals; attacks: (R,) attacks this step.
+        policy_index: (R,) index of the policy in force.
+
+    Returns:
+        ``(step_values, mission_values, ally_values)``: dicts of arrays shaped (R,), (R, M) and
+        (R, N).
+    """
+    member = s["member"]
+    contribution = s["contribution"]
+    stab = (~is_core).reshape(1, -1, 1)
+    member_f = np.where(member, 1.0, 0.0)
+    contributor = member & (contribution > 0.0)
+    ally_troops_m = sum_allies(contribution)[..., 0]                     # (R, M)
+    lead_troops_m = s["troops"][..., 0]                                  # (R, M)
+    stab_m = stab[..., 0]
+    ally_troops = np.sum(np.where(stab_m, ally_troops_m, 0.0), axis=-1)
+    lead_troops = np.sum(np.where(stab_m, lead_troops_m, 0.0), axis=-1)
+    total = ally_troops + lead_troops
+    per_ally_contribution = np.sum(contribution, axis=-2)                # (R, N)
+    trust = s["trust"][..., 0, :]
+    q = np.quantile(trust, [0.1, 0.5, 0.9], axis=-1)
+    step = {
+        "trust": _mean_allies(s["trust"]),
+        "trust_leader": _mean_allies(s["trust_leader"]),
+        "trust_country": _mean_allies(s["trust_country"]),
+        "trust_p10": q[0], "trust_p50": q[1], "trust_p90": q[2],
+        "honesty": _mean_allies(s["honesty"]),
+        "damage": _mean_allies(s["damage"]),
+        "grievance": _mean_allies(s["grievance"]),
+        "capacity": _mean_allies(s["capacity"]),
+        "members": np.sum(np.any(member & stab, axis=-2), axis=-1).astype(np.float64),
+        "contributors": np.sum(np.any(contributor & stab, axis=-2), axis=-1).astype(np.float64),
+        "exits": np.sum(exits, axis=(-2, -1)).astype(np.float64),
+        "joins": np.sum(joins, axis=(-2, -1)).astype(np.float64),
+        "ally_troops": ally_troops,
+        "lead_troops": lead_troops,
+        "ally_burden_share": np.where(total > 0.0, ally_troops / np.where(total > 0.0, total, 1.0),
+                                      0.0),
+        "contribution_gini": gini(per_ally_contribution),
+        "reversals": np.asarray(reversals, dtype=np.float64),
+        "attacks": np.asarray(attacks, dtype=np.float64),
+        "policy_index": np.asarray(policy_index, dtype=np.float64),
+    }
+    m_total = ally_troops_m + lead_troops_m
+    mission = {
+        "members": np.sum(member_f, axis=-1),
+        "contributors": np.sum(contributor, axis=-1).astype(np.float64),
+        "ally_troops": ally_troops_m,
+        "lead_troops": lead_troops_m,
+        "lead_enablers": s["enablers"][..., 0],
+        "lead_level": s["level"][..., 0],
+        "effectiveness": s["effectiveness"][..., 0],
+        "eff_without_lead": s["eff_without_lead"][..., 0],
+        "threat": s["threat"][..., 0],
+        "partner_capacity": s["partner_capacity"][..., 0],
+        "partner_dependence": s["partner_dependence"][..., 0],
+        "ally_burden_share": np.where(m_total > 0.0, ally_troops_m
+                                      / np.where(m_total > 0.0, m_total, 1.0), 0.0),
+        "active": np.where(s["active"][..., 0], 1.0, 0.0),
+    }
+    ally = {
+        "trust": s["trust"][..., 0, :],
+        "trust_leader": s["trust_leader"][..., 0, :],
+        "trust_country": s["trust_country"][..., 0, :],
+        "honesty": s["honesty"][..., 0, :],
+        "damage": s["damage"][..., 0, :],
+        "grievance": s["grievance"][..., 0, :],
+        "capacity": s["capacity"][..., 0, :],
+        "missions": np.sum(member_f, axis=-2),
+        "contribution": per_ally_contribution,
+    }
+    return step, mission, ally
+
+
+SUMMARY_COLUMNS = (
+    "final_ally_burden_share", "mean_ally_burden_share", "peak_members", "final_members",
+    "months_to_half_peak", "half_peak_reached", "mean_effectiveness", "final_effectiveness",
+    "final_threat", "final_partner_capacity", "final_partner_dependence", "final_trust",
+    "final_trust_leader", "final_trust_country", "final_honesty", "final_grievance",
+    "total_exits", "total_reversals", "total_attacks", "final_capacity",
+)
+
+
+def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
+              is_core: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-run summaries from the recorded trajectories.
+
+    Args:
+        steps: arrays shaped (T + 1, R) (row 0 is the initial state).
+        missions: arrays shaped (T + 1, R, M).
+        is_core: (M,) bool.
+
+    ``months_to_half_peak``: months from the first peak of stabilisation-mission membership until
+    membership first falls below half that peak; censored at the horizon (``half_peak_reached`` says
+    whether it happened).
+    """
+    members = steps["members"]                                # (T+1, R)
+    horizon = members.shape[0] - 1
+    peak = members.max(axis=0)
+    t_peak = members.argmax(axis=0)
+    t = np.arange(members.shape[0]).reshape(-1, 1)
+    below = (members < 0.5 * peak) & (t > t_peak) & (peak > 0)
+    reached = below.any(axis=0)
+    first = np.where(reached, below.argmax(axis=0), horizon)
+    stab = ~is_core
+    eff = missions["effectiveness"][1:][..., stab]
+    return {
+        "final_ally_burden_share": steps["ally_burden_share"][-1],
+        "mean_ally_burden_share": steps["ally_burden_share"][1:].mean(axis=0),
+        "peak_members": peak,
+        "final_members": members[-1],
+        "months_to_half_peak": (first - t_peak).astype(np.float64),
+        "half_peak_reached": reached,
+        "mean_effectiveness": eff.mean(axis=(0, 2)) if eff.size else np.zeros(members.shape[1]),
+        "final_effectiveness": (missions["effectiveness"][-1][..., stab].mean(axis=-1)
+                                if stab.any() else np.zeros(members.shape[1])),
+        "final_threat": missions["threat"][-1].mean(axis=-1),
+        "final_partner_capacity": (missions["partner_capacity"][-1][..., stab].mean(axis=-1)
+                                   if stab.any() else np.zeros(members.shape[1])),
+        "final_partner_dependence": (missions["partner_dependence"][-1][..., stab].mean(axis=-1)
+                                     if stab.any() else np.zeros(members.shape[1])),
+        "final_trust": steps["trust"][-1],
+        "final_trust_leader": steps["trust_leader"][-1],
+        "final_trust_country": steps["trust_country"][-1],
+        "final_honesty": steps["honesty"][-1],
+        "final_grievance": steps["grievance"][-1],
+        "total_exits": steps["exits"][1:].sum(axis=0),
+        "total_reversals": steps["reversals"][-1],
+        "total_attacks": steps["attacks"][1:].sum(axis=0),
+        "final_capacity": steps["capacity"][-1],
+    }

@@ -1,0 +1,31 @@
+"""Reductions whose summation order is fixed, so both drivers get the same bits.
+
+Arrays are laid out ``(..., mission, ally)``. Sums over allies reduce the last (contiguous) axis with
+numpy's pairwise summation; the agent-by-agent driver gathers allies into an ally-ordered row and
+calls the same function. Sums over missions (few) add the mission slices one by one in order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["sum_allies", "sum_missions", "any_missions"]
+
+
+def sum_allies(x):
+    """Sum over the ally axis (last), keeping it as length 1."""
+    return np.sum(np.ascontiguousarray(x, dtype=np.float64), axis=-1, keepdims=True)
+
+
+def sum_missions(x):
+    """Sum over the mission axis (second to last) in mission order, keeping it as length 1."""
+    x = np.asarray(x, dtype=np.float64)
+    acc = x[..., 0:1, :]
+    for m in range(1, x.shape[-2]):
+        acc = acc + x[..., m:m + 1, :]
+    return acc
+
+
+def any_missions(x):
+    """True where any mission (second to last axis) is true, keeping the axis as length 1."""
+    return np.any(np.asarray(x, dtype=bool), axis=-2, keepdims=True)

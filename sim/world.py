@@ -1,0 +1,288 @@
+"""From a validated configuration to the arrays both drivers start from.
+
+:class:`World` holds what is fixed for a scenario (missions, network, the event timeline, the
+policies an administration can switch to). :func:`init_allies` draws the allies' attributes for any
+number of runs at once from the counter-based random numbers, so run ``k`` gets the same allies alone
+or in an ensemble, agent by agent or vectorised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy.special import ndtri
+
+from sim import rng
+from sim.config import (POLICY_PARAMETERS, ConfigError, PolicyConfig, RunConfig, event_step,
+                        load_policy)
+
+__all__ = ["World", "Event", "build_world", "init_allies", "policy_namespace", "EVENT_CODES"]
+
+EVENT_CODES = {
+    "announcement": 0, "withdrawal": 1, "reversal": 2, "abandon_partner": 3, "election": 4,
+    "administration": 5, "domestic_shock": 6, "attack": 7, "mandate_expiry": 8,
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """A compiled scenario event (indices instead of names)."""
+
+    step: int
+    kind: str
+    mission: int = -1
+    ally: int = -1
+    fraction: float = 1.0
+    level: float = 0.0
+    horizon: int = 0
+    consulted: bool = False
+    notice: bool = False
+    enablers: bool = True
+    size: float = 0.0
+    policy: int = -1
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class World:
+    """What a scenario fixes for every run (arrays indexed by mission or ally)."""
+
+    scenario: str
+    horizon: int
+    start: str | None
+    ally_names: tuple[str, ...]
+    mission_names: tuple[str, ...]
+    is_core: np.ndarray            # (M,) bool
+    required_force: np.ndarray     # (M,)
+    lead_troops: np.ndarray        # (M,)
+    lead_enablers: np.ndarray      # (M,)
+    risk: np.ndarray               # (M,)
+    threat: np.ndarray             # (M,)
+    partner_force: np.ndarray      # (M,)
+    partner_capacity: np.ndarray   # (M,)
+    partner_dependence: np.ndarray  # (M,)
+    mandate_end: np.ndarray        # (M,) int, horizon + 1 if none
+    framework: np.ndarray          # (M,) int, -1 if none
+    adjacency: np.ndarray          # (N, N) float 0/1
+    degree: np.ndarray             # (N,)
+    events: tuple[Event, ...]
+    policy_names: tuple[str, ...]  # index 0: the run's configured policy
+    policy_table: np.ndarray       # (P, n_policy_parameters)
+    admin_mode: str
+    admin_schedule: tuple[tuple[int, int], ...]
+    admin_cycle: tuple[int, ...]
+    admin_p_change: float
+    lead_election_period: int
+    lead_election_phase: int
+
+    @property
+    def n_allies(self) -> int:
+        return len(self.ally_names)
+
+    @property
+    def n_missions(self) -> int:
+        return len(self.mission_names)
+
+    def events_at(self, step: int) -> list[Event]:
+        return [e for e in self.events if e.step == step]
+
+
+def _network(cfg: RunConfig, names: list[str]) -> nx.Graph:
+    net = cfg.scenario.network
+    n = len(names)
+    if net.kind == "complete":
+        g = nx.complete_graph(n)
+    elif net.kind == "ring":
+        g = nx.cycle_graph(n) if n > 2 else nx.path_graph(n)
+    elif net.kind == "empty":
+        g = nx.empty_graph(n)
+    elif net.kind == "edges":
+        g = nx.empty_graph(n)
+        index = {name: i for i, name in enumerate(names)}
+        g.add_edges_from((index[a], index[b]) for a, b in net.edges)
+    else:  # small_world
+        k = min(net.k, n - 1)
+        if k < 2:
+            g = nx.path_graph(n)
+        else:
+            g = nx.watts_strogatz_graph(n, k, net.p_rewire, seed=net.seed)
+    return g
+
+
+def _policy_vector(p: PolicyConfig) -> list[float]:
+    return [float(getattr(p, name)) for name in POLICY_PARAMETERS]
+
+
+def build_world(cfg: RunConfig) -> World:
+    """Compile a validated configuration's scenario into arrays and an event list."""
+    s = cfg.scenario
+    names = [r.name for r in s.allies.roster] + [f"ally_{i}" for i in range(s.allies.n)]
+    missions = list(s.missions)
+    mission_index = {m.name: i for i, m in enumerate(missions)}
+    ally_index = {n: i for i, n in enumerate(names)}
+
+    policy_names = [cfg.policy.name]
+    policies = [cfg.policy]
+
+    def policy_idx(name: str) -> int:
+        if name not in policy_names:
+            policy_names.append(name)
+            policies.append(load_policy(name))
+        return policy_names.index(name)
+
+    events = []
+    for j, e in enumerate(s.events):
+        step = event_step(s, e, f"scenario.events[{j}]")
+        events.append(Event(
+            step=step, kind=e.kind,
+            mission=mission_index[e.mission] if e.mission is not None else -1,
+            ally=ally_index[e.ally] if e.ally is not None else -1,
+            fraction=float(e.fraction), level=float(e.level or 0.0), horizon=int(e.horizon or 0),
+            consulted=bool(e.consulted), notice=bool(e.notice), enablers=bool(e.enablers),
+            size=float(e.size), policy=policy_idx(e.policy) if e.policy is not None else -1,
+            label=e.date or f"step {step}"))
+    events.sort(key=lambda ev: ev.step)  # stable: same-step events keep their listed order
+
+    adm = s.administrations
+    schedule = tuple((c.step, policy_idx(c.policy)) for c in adm.schedule)
+    cycle = tuple(policy_idx(name) for name in adm.cycle)
+
+    g = _network(cfg, names)
+    adjacency = nx.to_numpy_array(g, nodelist=range(len(names)), dtype=np.float64)
+    adjacency = (adjacency > 0).astype(np.float64)
+
+    def marr(attr):
+        return np.array([float(getattr(m, attr)) for m in missions], dtype=np.float64)
+
+    return World(
+        scenario=s.name, horizon=s.horizon, start=s.start,
+        ally_names=tuple(names), mission_names=tuple(m.name for m in missions),
+        is_core=np.array([m.kind == "core" for m in missions]),
+        required_force=marr("required_force"), lead_troops=marr("lead_troops"),
+        lead_enablers=marr("lead_enablers"), risk=marr("risk"), threat=marr("threat"),
+        partner_force=marr("partner_force"), partner_capacity=marr("partner_capacity"),
+        partner_dependence=marr("partner_dependence"),
+        mandate_end=np.array([m.mandate_end if m.mandate_end is not None else s.horizon + 1
+                              for m in missions], dtype=np.int64),
+        framework=np.array([ally_index[m.framework] if m.framework is not None else -1
+                            for m in missions], dtype=np.int64),
+        adjacency=adjacency, degree=adjacency.sum(axis=1),
+        events=tuple(events), policy_names=tuple(policy_names),
+        policy_table=np.array([_policy_vector(p) for p in policies], dtype=np.float64),
+        admin_mode=adm.mode, admin_schedule=schedule, admin_cycle=cycle,
+        admin_p_change=float(adm.p_change),
+        lead_election_period=s.lead.election_period, lead_election_phase=s.lead.election_phase,
+    )
+
+
+class PolicyParams:
+    """Attribute access to policy parameters (numbers or per-run arrays)."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
+def policy_namespace(rows: np.ndarray) -> PolicyParams:
+    """The policy parameters in force, from rows of a policy table (last axis: parameters).
+
+    ``rows`` is one row (one run) or an array shaped e.g. ``(R, 1, 1, K)`` (one row per run).
+    Integer parameters (``cut_start``, ``pledge_horizon``, ``impulse_notice``) are returned as ints.
+    """
+    values = {}
+    for k, name in enumerate(POLICY_PARAMETERS):
+        v = rows[..., k]
+        if name in ("cut_start", "pledge_horizon", "impulse_notice"):
+            v = v.astype(np.int64)
+        values[name] = v
+    return PolicyParams(values)
+
+
+def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray]:
+    """Draw the allies' attributes and initial state.
+
+    ``seed`` and ``run`` broadcast against the leading axes: ints give arrays shaped ``(1, N)`` (ally
+    values) and ``(M, N)`` (ally-mission values); arrays shaped ``(R, 1, 1)`` give ``(R, 1, N)`` and
+    ``(R, M, N)``. Roster values replace the drawn ones (the draws are still made, so a generated
+    ally's numbers do not depend on the roster's length... beyond its own index).
+    """
+    a = cfg.scenario.allies
+    n, m = world.n_allies, world.n_missions
+    ally = np.arange(n).reshape(1, n)
+    mission = np.arange(m).reshape(m, 1)
+    ent_a = rng.entity_id(ally)                 # (1, N)
+    ent_am = rng.entity_id(ally, mission)       # (M, N)
+    seed = np.asarray(seed)
+    run = np.asarray(run)
+
+    def u(purpose, ent=ent_a):
+        return rng.uniform(seed, run, 0, ent, purpose)
+
+    def between(lo, hi, purpose, ent=ent_a):
+        return lo + (hi - lo) * u(purpose, ent)
+
+    force = a.force_median * np.exp(a.force_sigma * ndtri(np.maximum(u(rng.Purpose.INIT_FORCE),
+                                                                     1e-12)))
+    capacity = between(a.capacity_min, a.capacity_max, rng.Purpose.INIT_CAPACITY)
+    perception = between(a.threat_min, a.threat_max, rng.Purpose.INIT_THREAT, ent_am)
+    interest = between(0.0, a.interest_max, rng.Purpose.INIT_INTEREST, ent_am)
+    cost = between(a.cost_sensitivity_min, a.cost_sensitivity_max, rng.Purpose.INIT_COST)
+    exit_threshold = between(a.exit_threshold_min, a.exit_threshold_max,
+                             rng.Purpose.INIT_EXIT_THRESHOLD)
+    opposition = between(a.opposition_min, a.opposition_max, rng.Purpose.INIT_OPPOSITION)
+    span = a.election_period_max - a.election_period_min + 1
+    period = a.election_period_min + np.floor(
+        span * u(rng.Purpose.INIT_ELECTION_PERIOD)).astype(np.int64)
+    phase = np.floor(period * u(rng.Purpose.INIT_ELECTION_PHASE)).astype(np.int64)
+    free_rider = u(rng.Purpose.INIT_COOPERATION_TYPE) < a.p_free_rider
+    slope = np.where(free_rider, 0.0, between(a.cooperation_slope_min, a.cooperation_slope_max,
+                                              rng.Purpose.INIT_COOPERATION))
+    fear = between(a.fear_min, a.fear_max, rng.Purpose.INIT_FEAR)
+
+    out = {
+        "force": force, "capacity": capacity, "cost_sensitivity": cost,
+        "exit_threshold": exit_threshold, "opposition": opposition,
+        "election_period": period, "election_phase": phase, "slope": slope, "fear": fear,
+    }
+    shape_a = np.broadcast_shapes(force.shape)
+    shape_am = np.broadcast_shapes(perception.shape)
+    out = {k: np.array(np.broadcast_to(v, shape_a)) for k, v in out.items()}
+    out["perception"] = np.array(np.broadcast_to(perception, shape_am))
+    out["interest"] = np.array(np.broadcast_to(interest, shape_am))
+
+    mission_index = {name: j for j, name in enumerate(world.mission_names)}
+    for i, r in enumerate(a.roster):
+        out["force"][..., i] = r.force
+        out["capacity"][..., i] = r.capacity
+        for key, value in (("cost_sensitivity", r.cost_sensitivity),
+                           ("exit_threshold", r.exit_threshold), ("opposition", r.opposition),
+                           ("slope", r.cooperation_slope), ("fear", r.fear),
+                           ("election_period", r.election_period)):
+            if value is not None:
+                out[key][..., i] = value
+        if r.election_phase is not None:
+            out["election_phase"][..., i] = r.election_phase
+        elif r.election_period is not None:
+            out["election_phase"][..., i] = np.minimum(out["election_phase"][..., i],
+                                                       r.election_period - 1)
+        if r.threat is not None:
+            out["perception"][..., :, i] = r.threat
+        for name, value in r.threat_by_mission.items():
+            out["perception"][..., mission_index[name], i] = value
+        for name, value in r.interest.items():
+            out["interest"][..., mission_index[name], i] = value
+    out["weight"] = out["force"] / np.sum(out["force"], axis=-1, keepdims=True)
+    return out
+
+
+def describe(world: World) -> dict:
+    """A small JSON-able description of the world (for manifests)."""
+    d = {f.name: getattr(world, f.name) for f in dataclasses.fields(world)
+         if f.name in ("scenario", "horizon", "start", "ally_names", "mission_names",
+                       "policy_names", "admin_mode")}
+    d["n_events"] = len(world.events)
+    d["n_edges"] = int(world.adjacency.sum() // 2)
+    return d
+
