@@ -416,6 +416,7 @@ class RunConfig:
     grievance: GrievanceConfig = field(default_factory=GrievanceConfig)
     seed: int = 1
     run: int = 0
+    driver: str = "ensemble"
     output: OutputConfig = field(default_factory=OutputConfig)
 
 
@@ -518,6 +519,11 @@ def to_config(cfg: DictConfig | RunConfig, *, validate_config: bool = True) -> R
             node = OmegaConf.create(node)
         schema = OmegaConf.structured(RunConfig)
         _writable(schema)
+        known = {f.name for f in dataclasses.fields(RunConfig)} | {"hydra"}
+        unknown = [str(k) for k in node.keys() if str(k) not in known]
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s) {', '.join(map(repr, unknown))} "
+                              f"(known: {', '.join(sorted(known - {'hydra'}))})")
         try:
             merged = OmegaConf.merge(schema, node)
             obj = OmegaConf.to_object(merged)
@@ -605,6 +611,9 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError(f"seed={cfg.seed} is out of range: allowed [0, 2**63)")
     if cfg.run < 0:
         raise ConfigError(f"run={cfg.run} is out of range: allowed >= 0 (the replicate number)")
+    if cfg.driver not in ("ensemble", "mesa"):
+        raise ConfigError(f"driver={cfg.driver!r}: allowed 'ensemble' (vectorised) or 'mesa' "
+                          "(agent by agent); both give the same numbers")
     if cfg.decision.leave_threshold > cfg.decision.join_threshold:
         raise ConfigError(f"decision.leave_threshold={cfg.decision.leave_threshold} must not exceed "
                           f"decision.join_threshold={cfg.decision.join_threshold} (hysteresis)")

@@ -119,7 +119,7 @@ class CoalitionModel(mesa.Model):
         self.datacollector = DataCollector(
             model_reporters={k: partial(_report, key=k) for k in STEP_COLUMNS
                              if k != "policy_index"} | {"policy": lambda m: m.lead.policy_name},
-            agenttype_reporters=({Ally: {k: partial(Ally.value, key=k) for k in
+            agenttype_reporters=({Ally: {f"ally_{k}": partial(Ally.value, key=k) for k in
                                          ("trust", "trust_leader", "trust_country", "honesty",
                                           "grievance", "capacity")}}
                                  if collect_allies else None),

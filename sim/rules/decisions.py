@@ -196,6 +196,6 @@ def decide_membership(member, utility, departed, exit_threshold, election_exit, 
         leave_threshold: u_leave <= u_join.
     """
     cascade_ok = departed <= exit_threshold
-    stay = member & (utility >= leave_threshold) & cascade_ok & ~election_exit
-    join = ~member & (utility > join_threshold) & cascade_ok
+    stay = member & (utility >= leave_threshold) & cascade_ok & np.logical_not(election_exit)
+    join = np.logical_not(member) & (utility > join_threshold) & cascade_ok
     return active & (stay | join)

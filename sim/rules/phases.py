@@ -49,7 +49,7 @@ def lead_plan(step, months_in_office, started, open_step, receiver_capacity, tro
     started_new = active & pol.handover_opens(started, months_in_office, receiver_capacity,
                                               cut_start=policy.cut_start,
                                               threshold=policy.handover_threshold)
-    open_step_new = np.where(started_new & ~started, step, open_step)
+    open_step_new = np.where(started_new & np.logical_not(started), step, open_step)
     months_open = np.where(started_new, step - open_step_new, -1)
     frac_t = pol.planned_fraction(months_open, cut_rate=policy.troop_cut_rate,
                                   floor=policy.troop_floor)
@@ -87,7 +87,7 @@ def pledge_update(step, level, troops, enablers, troops0, months_open, handover_
     """
     kept, broken, fulfilled = pol.pledge_status(level, pledge_level, pledge_until, step,
                                                 tolerance=tolerance)
-    in_force = kept & ~fulfilled
+    in_force = kept & np.logical_not(fulfilled)
     horizon = policy.pledge_horizon
     months_future = np.where(months_open >= 0, months_open + horizon, -1)
     ratio_t = np.where(
@@ -104,7 +104,7 @@ def pledge_update(step, level, troops, enablers, troops0, months_open, handover_
         np.where(handover_possible, policy.enabler_floor, 1.0))
     promised = pol.action_level(troops * ratio_t, enablers * ratio_e, troops0,
                                 troop_weight=troop_weight)
-    new = active & ~in_force & (horizon > 0) & (level > 0.0)
+    new = active & np.logical_not(in_force) & (horizon > 0) & (level > 0.0)
     return {
         "kept": kept, "broken": broken, "fulfilled": fulfilled,
         "announced": np.where(new, promised, 0.0),
@@ -236,8 +236,8 @@ def decide(member, effort, was_member, perception, interest, cost_sensitivity, e
         "member": new_member,
         "effort": np.where(new_member, target, 0.0),
         "was_member": was_member | new_member,
-        "exits": member & ~new_member & active,
-        "joins": new_member & ~member,
+        "exits": member & np.logical_not(new_member) & active,
+        "joins": new_member & np.logical_not(member),
         "others": others,
     }
 
@@ -304,7 +304,7 @@ def ally_capacity_and_grievance(capacity, grievance, member, effort, others_effo
     Returns:
         dict with ``capacity`` and ``grievance``.
     """
-    stab_member = np.where(member & ~is_core, 1.0, 0.0)
+    stab_member = np.where(member & np.logical_not(is_core), 1.0, 0.0)
     in_any = sum_missions(np.where(member, 1.0, 0.0)) > 0.0
     deployed = sum_missions(stab_member * effort) > 0.0
     b = np.where(in_any, building, 0.0)

@@ -97,13 +97,13 @@ def impulse_step(pending_due, withdrawn, step, u_announce, u_carry, u_return, ac
     """
     is_out = (withdrawn == 1) & active
     returned = is_out & (u_return < p_return)
-    announced = active & ~is_out & (pending_due < 0) & (u_announce < p_impulse)
+    announced = active & np.logical_not(is_out) & (pending_due < 0) & (u_announce < p_impulse)
     pending = np.where(announced, step + notice, pending_due)
-    due = active & ~is_out & (pending >= 0) & (pending <= step)
+    due = active & np.logical_not(is_out) & (pending >= 0) & (pending <= step)
     carried = due & (u_carry < p_carry_out)
-    called_off = due & ~carried
+    called_off = due & np.logical_not(carried)
     new_withdrawn = np.where(carried, 1, np.where(returned, 0, withdrawn))
-    new_pending = np.where(due | ~active, -1, pending)
+    new_pending = np.where(due | np.logical_not(active), -1, pending)
     return new_pending, new_withdrawn, announced, carried, returned | called_off
 
 
@@ -126,6 +126,6 @@ def pledge_status(level, pledge_level, pledge_until, step, *, tolerance):
     """
     active = pledge_until >= step
     kept = active & (level >= pledge_level - tolerance)
-    broken = active & ~kept
+    broken = active & np.logical_not(kept)
     fulfilled = kept & (pledge_until == step)
     return kept, broken, fulfilled

@@ -1,0 +1,60 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim.config import (AdministrationChange, AdministrationsConfig, AllySpec, EventSpec,
+                        compose)
+
+
+@pytest.fixture(scope="session")
+def baseline():
+    return compose(["scenario=baseline"])
+
+
+def eventful(cfg, *, horizon=48, mode="fixed"):
+    """A configuration whose scenario exercises every event kind and an administration change."""
+    s = cfg.scenario
+    roster = [AllySpec(name="framework", force=5000.0, capacity=0.8, threat=0.9,
+                       interest={"stabilisation": 0.4}, opposition=0.3, election_period=12,
+                       election_phase=5),
+              AllySpec(name="small", force=200.0, capacity=0.3)]
+    missions = [dataclasses.replace(s.missions[0], framework="framework", mandate_end=horizon - 4),
+                s.missions[1]]
+    events = [
+        EventSpec(kind="announcement", step=2, mission="stabilisation", level=0.9, horizon=6),
+        EventSpec(kind="withdrawal", step=5, mission="stabilisation", fraction=0.5,
+                  consulted=False, notice=False),
+        EventSpec(kind="reversal", step=7, mission="stabilisation"),
+        EventSpec(kind="domestic_shock", step=8, size=1.5),
+        EventSpec(kind="attack", step=9, ally="small", mission="stabilisation"),
+        EventSpec(kind="election", step=10, ally="ally_3"),
+        EventSpec(kind="election", step=11),
+        EventSpec(kind="withdrawal", step=12, mission="intelligence", fraction=0.3,
+                  consulted=True, notice=True, enablers=False),
+        EventSpec(kind="administration", step=14, policy="impulsive"),
+        EventSpec(kind="abandon_partner", step=20, mission="stabilisation"),
+        EventSpec(kind="mandate_expiry", step=30, mission="intelligence"),
+    ]
+    if mode == "fixed":
+        adm = AdministrationsConfig(mode="fixed", schedule=[
+            AdministrationChange(step=24, policy="steady")])
+    else:
+        adm = AdministrationsConfig(mode="alternate", cycle=["steady", "impulsive"], p_change=0.7)
+    allies = dataclasses.replace(s.allies, n=12, roster=roster)
+    scen = dataclasses.replace(s, name="eventful", horizon=horizon, missions=missions,
+                               events=events, administrations=adm, allies=allies,
+                               lead=dataclasses.replace(s.lead, election_period=12,
+                                                        election_phase=3))
+    return dataclasses.replace(cfg, scenario=scen)
+
+
+def assert_same_history(mesa_hist, ens_result, k):
+    for group in ("steps", "missions", "allies"):
+        ens = getattr(ens_result, group)
+        for key, values in mesa_hist[group].items():
+            a, b = values[:, 0], ens[key][:, k]
+            if not np.array_equal(a, b):
+                where = np.argwhere(a != b)[0]
+                raise AssertionError(f"{group}.{key} differs first at index {where.tolist()}: "
+                                     f"mesa {a[tuple(where)]!r} vs ensemble {b[tuple(where)]!r}")

@@ -1,0 +1,130 @@
+"""Every config option composes and validates; bad input fails early with a clear message."""
+
+import dataclasses
+import itertools
+
+import pytest
+
+from sim.config import (CONFIG_DIR, AllySpec, ConfigError, EventSpec, compose, load_policy,
+                        policy_names, scenario_names, validate)
+from sim.ensemble import Ensemble
+
+GROUPS = ["scenario", "policy", "trust", "decision", "operations", "capacity", "grievance"]
+
+
+def options(group):
+    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_every_option_of_every_group_composes_and_validates(group):
+    assert options(group), f"configs/{group} has no options"
+    for option in options(group):
+        cfg = compose([f"{group}={option}"])
+        validate(cfg)
+
+
+def test_every_scenario_under_every_policy_composes_and_runs_a_few_steps():
+    for scenario, policy in itertools.product(scenario_names(), policy_names()):
+        cfg = compose([f"scenario={scenario}", f"policy={policy}"])
+        ens = Ensemble(cfg, seeds=1, runs=[0])
+        for _ in range(3):
+            ens.step()
+
+
+def test_policies_are_registered_by_their_yaml_and_named_as_such():
+    assert set(policy_names()) >= {"load_shifting_first", "immediate_burden_sharing", "steady",
+                                   "impulsive"}
+    for name in policy_names():
+        assert load_policy(name).name == name
+
+
+def _replace_scenario(cfg, **kw):
+    return dataclasses.replace(cfg, scenario=dataclasses.replace(cfg.scenario, **kw))
+
+
+BAD_OVERRIDES = [
+    (["trust.asymetry=2"], "asymetry"),
+    (["trust.asymmetry=0.5"], "trust.asymmetry=0.5 is out of range: allowed [1, 10]"),
+    (["decision.election_hazard=1.5"], "decision.election_hazard=1.5 is out of range"),
+    (["policy.p_consult=2"], "policy.p_consult=2.0 is out of range: allowed [0, 1]"),
+    (["policy=impulsve"], "policy/impulsve"),
+    (["scenario=atlantis"], "scenario/atlantis"),
+    (["scenario.horizon=abc"], "abc"),
+    (["seed=-3"], "seed=-3"),
+    (["driver=netlogo"], "driver='netlogo'"),
+    (["scenario.allies.n=0"], "the coalition is empty"),
+    (["decision.leave_threshold=0.5"], "leave_threshold=0.5 must not exceed"),
+    (["scenario.allies.capacity_min=0.9"], "capacity_min=0.9 exceeds"),
+    (["+colour=blue"], "colour"),
+]
+
+
+@pytest.mark.parametrize("overrides,fragment", BAD_OVERRIDES)
+def test_bad_overrides_fail_with_a_message_naming_the_key(overrides, fragment):
+    with pytest.raises(ConfigError) as info:
+        compose(overrides)
+    assert fragment in str(info.value)
+
+
+def scenario_errors(cfg):
+    m0 = cfg.scenario.missions[0]
+    return [
+        (dict(missions=[]), "scenario.missions is empty"),
+        (dict(missions=[dataclasses.replace(m0, required_force=0.0)]),
+         "scenario.missions[0].required_force=0.0 is out of range"),
+        (dict(missions=[dataclasses.replace(m0, risk=1.2)]), "risk=1.2 is out of range"),
+        (dict(missions=[m0, m0]), "used by more than one mission"),
+        (dict(events=[EventSpec(kind="withdrawal", step=5, mission="sahle")]),
+         "unknown mission 'sahle'"),
+        (dict(events=[EventSpec(kind="attack", step=5, mission="stabilisation", ally="Atlantis")]),
+         "unknown ally 'Atlantis'"),
+        (dict(events=[EventSpec(kind="reversal", step=500, mission="stabilisation")]),
+         "step 500 is outside the horizon [1, 120]"),
+        (dict(events=[EventSpec(kind="reversal", date="2031-01", mission="stabilisation")]),
+         "needs scenario.start"),
+        (dict(start="2020-01", events=[EventSpec(kind="reversal", date="2031-02",
+                                                 mission="stabilisation")]),
+         "step 134 is outside the horizon"),
+        (dict(start="2020-13"), "scenario.start='2020-13' is not a calendar month"),
+        (dict(events=[EventSpec(kind="withdrawl", step=3)]), "'withdrawl' is not an event kind"),
+        (dict(events=[EventSpec(kind="announcement", step=3, mission="stabilisation")]),
+         "'level' is required for a announcement event"),
+        (dict(events=[EventSpec(kind="domestic_shock", step=3, size=1.0, mission="stabilisation")]),
+         "'mission' does not apply to a domestic_shock event"),
+        (dict(events=[EventSpec(kind="withdrawal", step=3, mission="stabilisation",
+                                fraction=1.5)]), "fraction=1.5 is out of range"),
+        (dict(events=[EventSpec(kind="administration", step=3, policy="isolationist")]),
+         "unknown policy 'isolationist'"),
+        (dict(allies=dataclasses.replace(cfg.scenario.allies,
+                                         roster=[AllySpec(name="France", capacity=0.8)])),
+         "'force' is missing"),
+        (dict(allies=dataclasses.replace(cfg.scenario.allies,
+                                         roster=[AllySpec(name="France", force=5000.0)])),
+         "'capacity' is missing"),
+        (dict(allies=dataclasses.replace(cfg.scenario.allies, roster=[
+            AllySpec(name="France", force=5000.0, capacity=0.8, interest={"sahel": 0.5})])),
+         "unknown mission 'sahel'"),
+    ]
+
+
+def test_scenario_errors_name_the_problem(baseline):
+    for change, fragment in scenario_errors(baseline):
+        with pytest.raises(ConfigError) as info:
+            validate(_replace_scenario(baseline, **change))
+        assert fragment in str(info.value), (change, str(info.value))
+
+
+def test_dates_count_months_from_the_start(baseline):
+    from sim.world import build_world
+    cfg = _replace_scenario(baseline, start="2018-12", horizon=24, events=[
+        EventSpec(kind="withdrawal", date="2019-10", mission="stabilisation")])
+    validate(cfg)
+    assert build_world(cfg).events[0].step == 11
+
+
+def test_varying_an_unknown_parameter_is_refused(baseline):
+    with pytest.raises(ConfigError, match="unknown parameter 'trust.asymetry'"):
+        Ensemble(baseline, seeds=1, runs=[0, 1], varied={"trust.asymetry": [1, 2]})
+    with pytest.raises(ConfigError, match="unknown parameter 'policy.budget'"):
+        Ensemble(baseline, seeds=1, runs=[0, 1], varied={"policy.budget": [1, 2]})

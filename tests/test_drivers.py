@@ -1,0 +1,105 @@
+"""The two drivers agree bit for bit; results are deterministic; run k alone equals run k in any
+ensemble."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim.config import compose, policy_names, scenario_names, validate
+from sim.ensemble import Ensemble
+from sim.model import CoalitionModel
+from tests.conftest import assert_same_history, eventful
+
+CASES = [(s, p) for s in scenario_names() for p in policy_names()]
+
+
+@pytest.mark.parametrize("scenario,policy", CASES)
+def test_mesa_model_equals_ensemble_run_bit_for_bit(scenario, policy):
+    cfg = compose([f"scenario={scenario}", f"policy={policy}"])
+    pairs = [(7, 0), (7, 2), (123, 1)]
+    res = Ensemble(cfg, seeds=[s for s, _ in pairs], runs=[r for _, r in pairs],
+                   record_allies=True).run()
+    for k in (0, 2):
+        seed, run = pairs[k]
+        model = CoalitionModel(config=cfg, rng=seed, run=run).run_to_end()
+        assert_same_history(model.history(), res, k)
+
+
+@pytest.mark.parametrize("mode", ["fixed", "alternate"])
+def test_drivers_agree_on_every_event_kind_and_administrations(baseline, mode):
+    cfg = eventful(compose(["scenario=baseline", "policy=load_shifting_first"]), mode=mode)
+    validate(cfg)
+    res = Ensemble(cfg, seeds=[3, 3, 9], runs=[0, 1, 0], record_allies=True).run()
+    for k, (seed, run) in enumerate([(3, 0), (3, 1), (9, 0)]):
+        model = CoalitionModel(config=cfg, rng=seed, run=run).run_to_end()
+        assert_same_history(model.history(), res, k)
+    fired = CoalitionModel(config=cfg, rng=3).run_to_end().event_frame()
+    assert set(fired["kind"]) == {e.kind for e in cfg.scenario.events}
+
+
+def test_same_seed_same_frames_different_seed_different_frames(baseline):
+    a = Ensemble(baseline, seeds=4, runs=[0]).run()
+    b = Ensemble(baseline, seeds=4, runs=[0]).run()
+    c = Ensemble(baseline, seeds=5, runs=[0]).run()
+    assert a.step_frame().equals(b.step_frame())
+    assert a.summary.equals(b.summary)
+    assert not a.step_frame().drop(columns="seed").equals(c.step_frame().drop(columns="seed"))
+
+
+@pytest.mark.parametrize("size", [1, 2, 17, 64])
+def test_run_k_alone_equals_run_k_in_an_ensemble_of_any_size(baseline, size):
+    cfg = compose(["scenario=baseline", "policy=impulsive"])
+    alone = Ensemble(cfg, seeds=[11], runs=[5], record_allies=True).run()
+    runs = list(range(size)) + [5] if size < 6 else list(range(size))
+    big = Ensemble(cfg, seeds=11, runs=runs[::-1], record_allies=True).run()
+    k = list(runs[::-1]).index(5)
+    for group in ("steps", "missions", "allies"):
+        for key, v in getattr(alone, group).items():
+            assert np.array_equal(v[:, 0], getattr(big, group)[key][:, k]), (group, key)
+
+
+def test_runs_under_different_policies_share_their_random_numbers(baseline):
+    """Common random numbers: the allies drawn for two policies under one seed are identical."""
+    cfg = compose(["scenario=baseline"])
+    a = Ensemble(cfg, seeds=2, runs=range(8), policies=["steady"] * 8)
+    b = Ensemble(cfg, seeds=2, runs=range(8), policies=["impulsive"] * 8)
+    for key in ("force", "capacity", "perception", "slope", "exit_threshold"):
+        assert np.array_equal(a.state[key], b.state[key])
+
+
+def test_mixed_policies_in_one_ensemble_equal_separate_ensembles(baseline):
+    cfg = compose(["scenario=baseline"])
+    names = ["steady", "impulsive", "load_shifting_first", "immediate_burden_sharing"]
+    mixed = Ensemble(cfg, seeds=1, runs=[0, 0, 0, 0], policies=names).run()
+    for k, name in enumerate(names):
+        single = Ensemble(compose(["scenario=baseline", f"policy={name}"]), seeds=1,
+                          runs=[0]).run()
+        for key, v in single.steps.items():
+            if key == "policy_index":
+                continue
+            assert np.array_equal(v[:, 0], mixed.steps[key][:, k]), (name, key)
+
+
+def test_varied_parameters_equal_a_config_with_that_value(baseline):
+    values = [1.0, 3.0, 5.0]
+    ens = Ensemble(baseline, seeds=1, runs=[0, 0, 0],
+                   varied={"trust.asymmetry": values, "policy.building": [0.2, 0.5, 0.9]}).run()
+    for k, (asym, build) in enumerate(zip(values, [0.2, 0.5, 0.9])):
+        cfg = compose(["scenario=baseline", f"trust.asymmetry={asym}", f"policy.building={build}"])
+        model = CoalitionModel(config=cfg, rng=1).run_to_end()
+        h = model.history()
+        for key, v in h["steps"].items():
+            assert np.array_equal(v[:, 0], ens.steps[key][:, k]), key
+
+
+def test_mesa_datacollector_records_every_step(baseline):
+    model = CoalitionModel(config=dataclasses.replace(
+        baseline, scenario=dataclasses.replace(baseline.scenario, horizon=12)), rng=1)
+    model.run_for(12)
+    assert model.steps_done == 12 and not model.running
+    df = model.datacollector.get_model_vars_dataframe()
+    assert len(df) == 13
+    assert np.array_equal(df["trust"].to_numpy(), model.history()["steps"]["trust"][:, 0])
+    agents = model.datacollector.get_agenttype_vars_dataframe(type(model.allies[0]))
+    assert len(agents) == 13 * len(model.allies)
