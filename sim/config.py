@@ -420,6 +420,61 @@ class RunConfig:
     output: OutputConfig = field(default_factory=OutputConfig)
 
 
+@dataclass(frozen=True)
+class ParameterRange:
+    """A varied parameter: a range (``low``, ``high``) with a distribution, or explicit ``values``.
+
+    ``dist``: ``uniform`` on [low, high]; ``normal`` with mean ``(low + high) / 2`` and sd
+    ``(high - low) / 4``, truncated to [low, high]; ``triangular`` with its peak at ``mode``.
+    ``values`` (grid sampler only) lists the levels to use.
+    """
+
+    low: Optional[float] = None
+    high: Optional[float] = None
+    dist: str = "uniform"
+    mode: Optional[float] = None
+    values: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """A sweep: which scenarios and policies, which parameters vary and how, how many replicates."""
+
+    name: str = "sweep"
+    dir: Optional[str] = None
+    description: str = ""
+    scenarios: list[str] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)
+    levers: dict[str, ParameterRange] = field(default_factory=dict)
+    uncertainties: dict[str, ParameterRange] = field(default_factory=dict)
+    sampler: str = "grid"
+    samples: int = 1
+    levels: int = 3
+    second_order: bool = False
+    replicates: int = 1
+    seed: int = 1
+    crn: str = "all"
+    chunk_size: int = 1000
+    trajectories: bool = False
+    progress: str = "auto"
+    max_failures: int = 0
+
+
+@dataclass(frozen=True)
+class SweepRootConfig(RunConfig):
+    """A sweep's configuration: the base run configuration plus ``sweep`` (see sim.design)."""
+
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+
+
+@dataclass(frozen=True)
+class ChunkConfig:
+    """One Hydra job of a sweep: which sweep folder, which chunk."""
+
+    sweep_dir: str = "???"
+    chunk: int = -1
+
+
 PARAMETER_GROUPS: dict[str, type] = {
     "trust": TrustConfig,
     "decision": DecisionConfig,
@@ -455,6 +510,10 @@ def register_configs() -> None:
 
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=_writable(OmegaConf.structured(RunConfig)))
+    cs.store(name="sweep_schema", node=_writable(OmegaConf.structured(SweepRootConfig)))
+    cs.store(group="sweep", name="sweep_schema",
+             node=_writable(OmegaConf.structured(SweepConfig)))
+    cs.store(name="chunk_schema", node=_writable(OmegaConf.structured(ChunkConfig)))
     for group, cls in (("scenario", ScenarioConfig), ("policy", PolicyConfig),
                        ("trust", TrustConfig), ("decision", DecisionConfig),
                        ("operations", OperationsConfig), ("capacity", CapacityConfig),
@@ -487,6 +546,11 @@ def compose(overrides: list[str] | tuple[str, ...] = (), *, validate_config: boo
 
 @functools.lru_cache(maxsize=256)
 def _compose_cached(overrides: tuple[str, ...], validate_config: bool) -> RunConfig:
+    return to_config(compose_raw("config", overrides), validate_config=validate_config)
+
+
+def compose_raw(config_name: str, overrides=()) -> DictConfig:
+    """Compose ``configs/<config_name>.yaml`` with Hydra's compose API (no validation)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -499,13 +563,12 @@ def _compose_cached(overrides: tuple[str, ...], validate_config: bool) -> RunCon
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             try:
-                cfg = hydra_compose(config_name="config", overrides=list(overrides))
+                return hydra_compose(config_name=config_name, overrides=list(overrides))
             except Exception as exc:  # Hydra/OmegaConf errors: re-raise with the whole chain
                 raise ConfigError(_hydra_message(exc)) from None
     finally:
         if was_initialized:
             GlobalHydra.instance().initialize(saved)
-    return to_config(cfg, validate_config=validate_config)
 
 
 def to_config(cfg: DictConfig | RunConfig, *, validate_config: bool = True) -> RunConfig:

@@ -84,13 +84,17 @@ def _mix(x):
 def hash64(seed, run, step, entity, purpose):
     """64-bit hash of a key. All arguments are integers (or integer arrays) that broadcast.
 
+    The key components are mixed in the order seed, run, step, purpose, entity: the first four are
+    per run (small arrays in an ensemble), so only the last round runs at the full
+    (run, mission, ally) shape.
+
     Returns:
         ``np.ndarray`` of ``uint64`` with the broadcast shape (0-d for scalar keys).
     """
     with np.errstate(over="ignore"):
         h = np.asarray(seed).astype(np.uint64, copy=False)
         h = _mix(h + _GOLDEN)
-        for part in (run, step, entity, purpose):
+        for part in (run, step, purpose, entity):
             h = _mix(h ^ (np.asarray(part).astype(np.uint64, copy=False) + _GOLDEN))
         return h
 
