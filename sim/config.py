@@ -445,8 +445,8 @@ class SweepConfig:
     description: str = ""
     scenarios: list[str] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)
-    levers: dict[str, ParameterRange] = field(default_factory=dict)
-    uncertainties: dict[str, ParameterRange] = field(default_factory=dict)
+    levers: dict[str, Any] = field(default_factory=dict)          # name -> ParameterRange fields
+    uncertainties: dict[str, Any] = field(default_factory=dict)   # name -> ParameterRange fields
     sampler: str = "grid"
     samples: int = 1
     levels: int = 3
@@ -458,6 +458,25 @@ class SweepConfig:
     trajectories: bool = False
     progress: str = "auto"
     max_failures: int = 0
+
+
+def parameter_range(path: str, spec) -> ParameterRange:
+    """A sweep's varied-parameter spec (a mapping from YAML) as a checked :class:`ParameterRange`."""
+    if isinstance(spec, ParameterRange):
+        return spec
+    if OmegaConf.is_config(spec):
+        spec = OmegaConf.to_container(spec)
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{path}: expected a mapping such as {{low: 1.0, high: 5.0}} or "
+                          f"{{values: [1, 2, 3]}}, got {spec!r}")
+    allowed = {f.name for f in dataclasses.fields(ParameterRange)}
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {unknown} (allowed: {', '.join(sorted(allowed))})")
+    try:
+        return ParameterRange(**{k: (list(v) if k == "values" else v) for k, v in spec.items()})
+    except TypeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from scipy.stats import qmc
 
 from sim import rng
 from sim.config import (PARAMETER_GROUPS, POLICY_PARAMETERS, ConfigError, ParameterRange,
-                        RunConfig, SweepConfig, _check_range, policy_names, scenario_names)
+                        RunConfig, SweepConfig, _check_range, parameter_range, policy_names, scenario_names)
 
 __all__ = ["ParameterRange", "SweepConfig", "Design", "make_design", "VARIABLE_GROUPS"]
 
@@ -122,7 +122,8 @@ def validate_sweep(sw: SweepConfig, base: RunConfig) -> None:
                               f"(known: {', '.join(policy_names())})")
     for kind in ("levers", "uncertainties"):
         for name, spec in getattr(sw, kind).items():
-            _check_parameter(name, spec, sw.sampler, base, kind)
+            _check_parameter(name, parameter_range(f"sweep.{kind}.{name}", spec), sw.sampler,
+                             base, kind)
     overlap = set(sw.levers) & set(sw.uncertainties)
     if overlap:
         raise ConfigError(f"sweep: {sorted(overlap)} listed both as levers and uncertainties")
@@ -157,7 +158,8 @@ def validate_sweep(sw: SweepConfig, base: RunConfig) -> None:
 def make_design(sw: SweepConfig, base: RunConfig) -> Design:
     """Sample the design and lay out its runs (deterministic for a given sweep config)."""
     validate_sweep(sw, base)
-    specs = {**sw.levers, **sw.uncertainties}
+    specs = {name: parameter_range(name, spec)
+             for name, spec in {**sw.levers, **sw.uncertainties}.items()}
     names = list(specs)
     problem = None
     if sw.sampler == "grid":

@@ -24,7 +24,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.config import ConfigError, RunConfig, register_configs, to_config
+from sim.config import CONFIG_DIR, ConfigError, RunConfig, register_configs, to_config
 from sim.manifest import manifest, write_json, write_parquet
 
 log = logging.getLogger("sim.run")
@@ -91,7 +91,7 @@ def _print_summary(cfg: RunConfig, summary, seconds: float, out: Path) -> None:
 register_configs()
 
 
-@hydra.main(version_base="1.3", config_path="../configs", config_name="config")
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def main(dcfg: DictConfig) -> None:
     try:
         cfg = to_config(dcfg)
