@@ -530,14 +530,7 @@ def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=_writable(OmegaConf.structured(RunConfig)))
     cs.store(name="sweep_schema", node=_writable(OmegaConf.structured(SweepRootConfig)))
-    cs.store(group="sweep", name="sweep_schema",
-             node=_writable(OmegaConf.structured(SweepConfig)))
     cs.store(name="chunk_schema", node=_writable(OmegaConf.structured(ChunkConfig)))
-    for group, cls in (("scenario", ScenarioConfig), ("policy", PolicyConfig),
-                       ("trust", TrustConfig), ("decision", DecisionConfig),
-                       ("operations", OperationsConfig), ("capacity", CapacityConfig),
-                       ("grievance", GrievanceConfig)):
-        cs.store(group=group, name=f"{group}_schema", node=_writable(OmegaConf.structured(cls)))
 
 
 def _hydra_message(exc: BaseException) -> str:

@@ -52,6 +52,20 @@ class Design:
         return h.hexdigest()[:16]
 
 
+def flatten_ranges(specs, prefix="") -> dict:
+    """``{"trust": {"asymmetry": {...}}}`` (how a dotted key given on the command line arrives) and
+    ``{"trust.asymmetry": {...}}`` (as written in YAML) both become ``{"trust.asymmetry": {...}}``."""
+    fields = {f.name for f in dataclasses.fields(ParameterRange)}
+    out = {}
+    for key, value in dict(specs).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value and not set(value) & fields:
+            out.update(flatten_ranges(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
 def _check_parameter(name: str, spec: ParameterRange, sampler: str, base: RunConfig, kind: str):
     group, _, pname = name.partition(".")
     if group not in VARIABLE_GROUPS:
@@ -121,13 +135,13 @@ def validate_sweep(sw: SweepConfig, base: RunConfig) -> None:
             raise ConfigError(f"sweep.policies: unknown policy {name!r} "
                               f"(known: {', '.join(policy_names())})")
     for kind in ("levers", "uncertainties"):
-        for name, spec in getattr(sw, kind).items():
+        for name, spec in flatten_ranges(getattr(sw, kind)).items():
             _check_parameter(name, parameter_range(f"sweep.{kind}.{name}", spec), sw.sampler,
                              base, kind)
-    overlap = set(sw.levers) & set(sw.uncertainties)
+    overlap = set(flatten_ranges(sw.levers)) & set(flatten_ranges(sw.uncertainties))
     if overlap:
         raise ConfigError(f"sweep: {sorted(overlap)} listed both as levers and uncertainties")
-    n_par = len(sw.levers) + len(sw.uncertainties)
+    n_par = len(flatten_ranges(sw.levers)) + len(flatten_ranges(sw.uncertainties))
     if sw.replicates < 1:
         raise ConfigError(f"sweep.replicates={sw.replicates}: need at least 1")
     if sw.chunk_size < 1:
@@ -159,7 +173,8 @@ def make_design(sw: SweepConfig, base: RunConfig) -> Design:
     """Sample the design and lay out its runs (deterministic for a given sweep config)."""
     validate_sweep(sw, base)
     specs = {name: parameter_range(name, spec)
-             for name, spec in {**sw.levers, **sw.uncertainties}.items()}
+             for name, spec in {**flatten_ranges(sw.levers),
+                                **flatten_ranges(sw.uncertainties)}.items()}
     names = list(specs)
     problem = None
     if sw.sampler == "grid":

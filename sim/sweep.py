@@ -35,7 +35,7 @@ from omegaconf import OmegaConf
 from sim.chunk import chunk_dir, is_done
 from sim.config import (ConfigError, RunConfig, SweepConfig, _writable, compose_raw,
                         config_hash, to_config)
-from sim.design import Design, chunk_plan, make_design
+from sim.design import Design, chunk_plan, make_design, validate_sweep
 from sim.manifest import environment, git_commit, write_json
 
 __all__ = ["plan", "prepare", "launch", "run_sweep", "main", "Sweep"]
@@ -96,6 +96,7 @@ def plan(overrides=()) -> Sweep:
     except Exception as exc:
         raise ConfigError(str(exc)) from None
     base = to_config(raw)
+    validate_sweep(sw, base)  # names and ranges, before composing anything else
     scenarios = list(sw.scenarios) or [base.scenario.name]
     configs = {}
     scenario_overrides = [o for o in overrides if not o.startswith(("scenario=", "sweep."))]
@@ -124,6 +125,7 @@ def prepare(sweep: Sweep) -> list[int]:
     new = sweep.manifest()
     if manifest_path.exists():
         old = json.loads(manifest_path.read_text())
+        new = json.loads(json.dumps(new, default=str))  # compare as stored (tuples -> lists)
         same = (old.get("design_digest") == new["design_digest"]
                 and old.get("config_hashes") == new["config_hashes"]
                 and old.get("chunks") == new["chunks"])
