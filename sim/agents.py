@@ -123,6 +123,9 @@ class LeadNation(Agent):
                                   1.0, 0.0)
         reversed_ = plan["reversed"] | flags["reversed"] | pledge["broken"]
         self.reversals = self.reversals + float(np.sum(reversed_))
+        self.moves = {"announced_withdrawal": plan["announced"], "carried_out": plan["carried"],
+                      "reversed": reversed_, "pledged": pledge["announced"] > 0.0,
+                      "pledge_broken": pledge["broken"]}
         # what allies can observe of the lead this month
         self.seen = {
             "level_prev": self.level_prev, "level": self.level, "ended": flags["ended"],

@@ -18,7 +18,7 @@ import pyarrow.dataset as ds
 from sim.chunk import chunk_dir, is_done, load_sweep
 from sim.manifest import write_parquet
 
-__all__ = ["collect", "collect_trajectories", "SweepIncomplete", "main"]
+__all__ = ["collect", "collect_trajectories", "run_config", "SweepIncomplete", "main"]
 
 
 class SweepIncomplete(RuntimeError):
@@ -92,6 +92,36 @@ def collect_trajectories(sweep_dir, table="steps", columns=None, *, allow_missin
     files = [str(chunk_dir(sweep_dir, k) / f"{table}.parquet") for k in complete]
     return ds.dataset(files, format="parquet").to_table(columns=columns,
                                                         filter=filter).to_pandas()
+
+
+def run_config(sweep_dir, run_id: int):
+    """The exact configuration of one run of a sweep, to re-run it alone (e.g. in the explorer).
+
+    Returns ``(config, seed, run)``: ``CoalitionModel(config=config, rng=seed, run=run)`` reproduces
+    the sweep's run ``run_id`` bit for bit (its policy, varied parameters, seed and replicate).
+    """
+    import dataclasses
+
+    from sim.config import load_policy, to_config
+
+    sweep_dir = Path(sweep_dir)
+    meta = load_sweep(sweep_dir)
+    rows = pd.read_parquet(sweep_dir / "design" / "runs.parquet",
+                           filters=[("run_id", "==", int(run_id))])
+    if len(rows) != 1:
+        raise KeyError(f"{sweep_dir}: no run with run_id={run_id} (0..{meta['n_runs'] - 1})")
+    row = rows.iloc[0]
+    cfg = to_config(meta["configs"][row["scenario"]])
+    policy = cfg.policy if row["policy"] == cfg.policy.name else load_policy(row["policy"])
+    groups = {}
+    for name in meta["parameters"]:
+        group, _, key = name.partition(".")
+        groups.setdefault(group, {})[key] = float(row[name])
+    changes = {"policy": dataclasses.replace(policy, **groups.pop("policy", {}))}
+    for group, values in groups.items():
+        changes[group] = dataclasses.replace(getattr(cfg, group), **values)
+    cfg = dataclasses.replace(cfg, **changes, seed=int(row["seed"]), run=int(row["run"]))
+    return to_config(cfg), int(row["seed"]), int(row["run"])
 
 
 def main(argv=None) -> int:

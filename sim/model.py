@@ -109,6 +109,7 @@ class CoalitionModel(mesa.Model):
             self.schedule_event(cb.fire, at=ev.step - 0.5, priority=Priority.HIGH)
         self._flags = self._new_flags()
         self.event_log: list[dict] = []
+        self.feed: list[dict] = []
 
         self._exits = np.zeros((world.n_missions, world.n_allies), dtype=bool)
         self._joins = np.zeros_like(self._exits)
@@ -179,7 +180,7 @@ class CoalitionModel(mesa.Model):
             f["admin_policy"] = ev.policy
         else:
             raise ConfigError(f"unknown event kind {k!r}")
-        self.event_log.append({"step": step, "kind": k,
+        self.event_log.append({"step": step, "kind": k, "source": "scenario",
                                "mission": self.world.mission_names[j] if j >= 0 else None,
                                "ally": self.world.ally_names[i] if i >= 0 else None})
 
@@ -316,8 +317,82 @@ class CoalitionModel(mesa.Model):
         s["active"] = self._active()[None]
         return s
 
+    def _feed_step(self) -> None:
+        """Add this month's happenings to :attr:`feed` (for people watching the model run)."""
+        t = self.steps_done
+        names, allies = self.world.mission_names, self.world.ally_names
+        items = [dict(e) for e in self.event_log if e["step"] == t]
+        if self.lead.admin_start == t and t > 0:
+            items.append({"step": t, "kind": "administration", "mission": None, "ally": None,
+                          "source": "lead", "detail": f"new administration: {self.lead.policy_name}"})
+        moves = getattr(self.lead, "moves", {})
+        labels = {"announced_withdrawal": "announces a withdrawal", "carried_out": "withdraws",
+                  "reversed": "reverses", "pledged": "announces a pledge",
+                  "pledge_broken": "breaks a pledge"}
+        for key, label in labels.items():
+            for j in np.flatnonzero(np.asarray(moves.get(key, np.zeros((0,)))).reshape(-1)):
+                items.append({"step": t, "kind": key, "mission": names[j], "ally": None,
+                              "source": "lead", "detail": f"lead {label} ({names[j]})"})
+        for kind, arr in (("exit", self._exits), ("join", self._joins)):
+            for j, i in zip(*np.nonzero(arr)):
+                items.append({"step": t, "kind": kind, "mission": names[j], "ally": allies[i],
+                              "source": "ally", "detail": f"{allies[i]} {'leaves' if kind == 'exit' else 'joins'} {names[j]}"})
+        for a in self.allies:
+            if t > 0 and bool(np.remainder(t - a.election_phase[0, 0], a.election_period[0, 0]) == 0):
+                items.append({"step": t, "kind": "election", "mission": None, "ally": a.name,
+                              "source": "ally", "detail": f"election in {a.name}"})
+        for item in items:
+            item.setdefault("detail", f"{item['kind']}"
+                            + (f" ({item['mission']})" if item.get("mission") else "")
+                            + (f" [{item['ally']}]" if item.get("ally") else ""))
+        self.feed.extend(items)
+
+    def inject(self, kind: str, mission: str | None = None, ally: str | None = None,
+               **fields) -> None:
+        """Inject an event by hand, to take effect in the next step (e.g. from the explorer).
+
+        ``kind`` is an event kind (``withdrawal``, ``announcement``, ``reversal``,
+        ``abandon_partner``, ``domestic_shock``, ``attack``, ``election``, ``administration``,
+        ``mandate_expiry``); ``mission``/``ally`` are names; other fields as in a scenario event
+        (``fraction``, ``consulted``, ``notice``, ``level``, ``horizon``, ``size``, ``policy``).
+        Validated like a scenario event.
+        """
+        import dataclasses as _dc
+
+        from sim.config import EventSpec, validate_scenario
+        from sim.world import Event
+
+        step = self.steps_done + 1
+        if step > self.world.horizon:
+            raise ConfigError(f"the run has reached its horizon ({self.world.horizon}); "
+                              "nothing to inject into")
+        spec = EventSpec(kind=kind, step=step, mission=mission, ally=ally, **fields)
+        scen = _dc.replace(self.config.scenario, events=[spec], start=None)
+        validate_scenario(scen)
+        policy = -1
+        if spec.policy is not None:
+            if spec.policy not in self.policy_names:
+                from sim.config import load_policy
+                from sim.world import _policy_vector
+                self.policy_names = (*self.policy_names, spec.policy)
+                self.policy_table = np.vstack([self.policy_table,
+                                               _policy_vector(load_policy(spec.policy))])
+                self.next_policy = np.append(self.next_policy, len(self.next_policy))
+            policy = self.policy_names.index(spec.policy)
+        names = list(self.world.mission_names)
+        allies = list(self.world.ally_names)
+        ev = Event(step=step, kind=kind, mission=names.index(mission) if mission else -1,
+                   ally=allies.index(ally) if ally else -1, fraction=float(spec.fraction),
+                   level=float(spec.level or 0.0), horizon=int(spec.horizon or 0),
+                   consulted=bool(spec.consulted), notice=bool(spec.notice),
+                   enablers=bool(spec.enablers), size=float(spec.size), policy=policy,
+                   label="injected")
+        self.apply_event(ev)
+        self.event_log[-1]["source"] = "injected"
+
     def record(self) -> None:
         """Phase 9: record this step (our tidy history and Mesa's DataCollector)."""
+        self._feed_step()
         step_v, mission_v, ally_v = record_step(
             self.state_arrays(), self.world.is_core, self._exits[None], self._joins[None],
             np.array([self.lead.reversals]), np.array([self._attacks]),

@@ -136,6 +136,12 @@ SUMMARY_COLUMNS = (
 )
 
 
+def _over_time(x):
+    """(T, R, ...) -> (R, ..., T), contiguous: reductions over time then run per run, in the same
+    order whatever the number of runs (so a run's summaries do not depend on its ensemble)."""
+    return np.ascontiguousarray(np.moveaxis(np.asarray(x, dtype=np.float64), 0, -1))
+
+
 def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
               is_core: np.ndarray) -> dict[str, np.ndarray]:
     """Per-run summaries from the recorded trajectories.
@@ -147,9 +153,10 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
 
     ``months_to_half_peak``: months from the first peak of stabilisation-mission membership until
     membership first falls below half that peak; censored at the horizon (``half_peak_reached`` says
-    whether it happened).
+    whether it happened). Means over stabilisation missions are taken per run over time first.
     """
     members = steps["members"]                                # (T+1, R)
+    r = members.shape[1]
     horizon = members.shape[0] - 1
     peak = members.max(axis=0)
     t_peak = members.argmax(axis=0)
@@ -158,29 +165,31 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
     reached = below.any(axis=0)
     first = np.where(reached, below.argmax(axis=0), horizon)
     stab = ~is_core
-    eff = missions["effectiveness"][1:][..., stab]
+    zeros = np.zeros(r)
+
+    def stab_mean(x):                                        # (R, M) -> (R,), over stab missions
+        return np.ascontiguousarray(x[..., stab]).mean(axis=-1) if stab.any() else zeros
+
+    eff_time = _over_time(missions["effectiveness"][1:])     # (R, M, T)
     return {
         "final_ally_burden_share": steps["ally_burden_share"][-1],
-        "mean_ally_burden_share": steps["ally_burden_share"][1:].mean(axis=0),
+        "mean_ally_burden_share": _over_time(steps["ally_burden_share"][1:]).mean(axis=-1),
         "peak_members": peak,
         "final_members": members[-1],
         "months_to_half_peak": (first - t_peak).astype(np.float64),
         "half_peak_reached": reached,
-        "mean_effectiveness": eff.mean(axis=(0, 2)) if eff.size else np.zeros(members.shape[1]),
-        "final_effectiveness": (missions["effectiveness"][-1][..., stab].mean(axis=-1)
-                                if stab.any() else np.zeros(members.shape[1])),
-        "final_threat": missions["threat"][-1].mean(axis=-1),
-        "final_partner_capacity": (missions["partner_capacity"][-1][..., stab].mean(axis=-1)
-                                   if stab.any() else np.zeros(members.shape[1])),
-        "final_partner_dependence": (missions["partner_dependence"][-1][..., stab].mean(axis=-1)
-                                     if stab.any() else np.zeros(members.shape[1])),
+        "mean_effectiveness": stab_mean(eff_time.mean(axis=-1)),
+        "final_effectiveness": stab_mean(missions["effectiveness"][-1]),
+        "final_threat": np.ascontiguousarray(missions["threat"][-1]).mean(axis=-1),
+        "final_partner_capacity": stab_mean(missions["partner_capacity"][-1]),
+        "final_partner_dependence": stab_mean(missions["partner_dependence"][-1]),
         "final_trust": steps["trust"][-1],
         "final_trust_leader": steps["trust_leader"][-1],
         "final_trust_country": steps["trust_country"][-1],
         "final_honesty": steps["honesty"][-1],
         "final_grievance": steps["grievance"][-1],
-        "total_exits": steps["exits"][1:].sum(axis=0),
+        "total_exits": _over_time(steps["exits"][1:]).sum(axis=-1),
         "total_reversals": steps["reversals"][-1],
-        "total_attacks": steps["attacks"][1:].sum(axis=0),
+        "total_attacks": _over_time(steps["attacks"][1:]).sum(axis=-1),
         "final_capacity": steps["capacity"][-1],
     }

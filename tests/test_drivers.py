@@ -57,6 +57,8 @@ def test_run_k_alone_equals_run_k_in_an_ensemble_of_any_size(baseline, size):
     for group in ("steps", "missions", "allies"):
         for key, v in getattr(alone, group).items():
             assert np.array_equal(v[:, 0], getattr(big, group)[key][:, k]), (group, key)
+    for key, v in alone.summary_arrays.items():
+        assert v[0] == big.summary_arrays[key][k], key
 
 
 def test_runs_under_different_policies_share_their_random_numbers(baseline):

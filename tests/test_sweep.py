@@ -178,3 +178,14 @@ def test_trajectories_are_tidy_per_run_and_step(tmp_path):
     assert len(steps) == 32 * 13 and {"run_id", "step", "trust"} <= set(steps.columns)
     missions = collect_trajectories(d, "missions")
     assert len(missions) == 32 * 13 * 2
+
+
+def test_any_run_of_a_sweep_reruns_alone_in_the_mesa_model_bit_for_bit(reference):
+    from sim.collect import run_config
+    from sim.model import CoalitionModel
+    d, df = reference
+    for rid in (0, 13, 31):
+        cfg, seed, run = run_config(d, rid)
+        got = CoalitionModel(config=cfg, rng=seed, run=run).run_to_end().summary()
+        row = df[df.run_id == rid].iloc[0]
+        assert {k: got[k] for k in got} == {k: row[k] for k in got}, rid
