@@ -213,7 +213,7 @@ class Mission(Agent):
                                         suppression=ops.threat_suppression,
                                         resurgence=ops.threat_resurgence)
         self.partner_capacity = mis.update_partner_capacity(
-            self.partner_capacity, self.partner_dependence, lead.enablers[j, 0], lead.building,
+            self.partner_capacity, self.partner_dependence, self.enabler_fraction, lead.building,
             1.0 if self.active else 0.0, growth=capp.partner_growth, decay=capp.partner_decay,
             collapse_rate=capp.collapse_rate)
         self.partner_dependence = mis.update_dependence(self.partner_dependence,

@@ -117,6 +117,14 @@ def run_config(sweep_dir, run_id: int):
     for name in meta["parameters"]:
         group, _, key = name.partition(".")
         groups.setdefault(group, {})[key] = float(row[name])
+    missions = groups.pop("missions", {})
+    if missions:
+        specs = list(cfg.scenario.missions)
+        for key, value in missions.items():
+            mission, _, fld = key.rpartition(".")
+            j = [m.name for m in specs].index(mission)
+            specs[j] = dataclasses.replace(specs[j], **{fld: value})
+        cfg = dataclasses.replace(cfg, scenario=dataclasses.replace(cfg.scenario, missions=specs))
     changes = {"policy": dataclasses.replace(policy, **groups.pop("policy", {}))}
     for group, values in groups.items():
         changes[group] = dataclasses.replace(getattr(cfg, group), **values)

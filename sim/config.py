@@ -150,7 +150,7 @@ class OperationsConfig:
                              lo_open=True, hi_open=True)
     ces_rho: float = param(-2.0, -20.0, 0.0, "CES substitution parameter (< 0: complements)",
                            hi_open=True)
-    ally_enabler_yield: float = param(0.3, 0.0, 10.0, "enabler coverage allies bring per unit of "
+    ally_enabler_yield: float = param(1.0, 0.0, 10.0, "enabler coverage allies bring per unit of "
                                       "capacity-weighted troops (relative to the need)")
     threat_growth: float = param(0.05, 0.0, 1.0, "logistic growth of an unaddressed threat per month")
     threat_suppression: float = param(0.06, 0.0, 1.0, "threat reduction per month at full "
@@ -266,8 +266,8 @@ class AlliesConfig:
     interest_max: float = param(0.05, 0.0, 1.0, "highest private interest in a mission")
     cost_sensitivity_min: float = param(0.5, 0.0, 100.0, "lowest cost sensitivity")
     cost_sensitivity_max: float = param(1.5, 0.0, 100.0, "highest cost sensitivity")
-    exit_threshold_min: float = param(0.2, 0.0, 1.0, "lowest Granovetter exit threshold")
-    exit_threshold_max: float = param(0.8, 0.0, 1.0, "highest Granovetter exit threshold")
+    exit_threshold_min: float = param(0.3, 0.0, 1.0, "lowest Granovetter exit threshold")
+    exit_threshold_max: float = param(0.9, 0.0, 1.0, "highest Granovetter exit threshold")
     opposition_min: float = param(0.1, 0.0, 1.0, "lowest domestic opposition")
     opposition_max: float = param(0.6, 0.0, 1.0, "highest domestic opposition")
     election_period_min: int = param(48, 1, 1200, "shortest months between national elections")

@@ -24,7 +24,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from sim import rng
-from sim.config import (PARAMETER_GROUPS, POLICY_PARAMETERS, ConfigError, ParameterRange,
+from sim.config import (MISSION_FIELDS, PARAMETER_GROUPS, POLICY_PARAMETERS, ConfigError, ParameterRange,
                         RunConfig, SweepConfig, _check_range, parameter_range, policy_names, scenario_names)
 
 __all__ = ["ParameterRange", "SweepConfig", "Design", "make_design", "VARIABLE_GROUPS"]
@@ -68,6 +68,25 @@ def flatten_ranges(specs, prefix="") -> dict:
 
 def _check_parameter(name: str, spec: ParameterRange, sampler: str, base: RunConfig, kind: str):
     group, _, pname = name.partition(".")
+    if group == "missions":
+        mission, _, fld = pname.rpartition(".")
+        missions = {m.name for m in base.scenario.missions}
+        if mission not in missions or fld not in MISSION_FIELDS:
+            raise ConfigError(f"sweep.{kind}.{name}: write missions.<mission>.<field> with mission "
+                              f"in {sorted(missions)} and field in {sorted(MISSION_FIELDS)}")
+        if kind == "levers":
+            raise ConfigError(f"sweep.levers.{name}: a mission's data is an uncertainty, not a lever")
+        lo, hi, lo_open, doc = MISSION_FIELDS[fld]
+        meta = {"range": (lo, hi), "doc": doc, "lo_open": lo_open, "hi_open": False}
+        values = spec.values or [spec.low, spec.high]
+        if not spec.values and (spec.low is None or spec.high is None):
+            raise ConfigError(f"sweep.{kind}.{name}: give low and high (or values for a grid)")
+        if not spec.values and not spec.low < spec.high:
+            raise ConfigError(f"sweep.{kind}.{name}: empty range [{spec.low}, {spec.high}] "
+                              "(low must be below high)")
+        for v in values:
+            _check_range(f"sweep.{kind}.{name}", v, meta)
+        return
     if group not in VARIABLE_GROUPS:
         raise ConfigError(
             f"sweep.{kind}.{name}: only parameters of {', '.join(VARIABLE_GROUPS)} can vary per "

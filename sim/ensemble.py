@@ -62,12 +62,12 @@ def parameter_namespaces(cfg: RunConfig, varied: Mapping[str, np.ndarray] | None
     spaces = {g: dict(dataclasses.asdict(getattr(cfg, g))) for g in PARAM_GROUPS}
     for key, values in (varied or {}).items():
         group, _, name = key.partition(".")
-        if group == "policy":
+        if group in ("policy", "missions"):
             continue
         if group not in spaces or name not in spaces[group]:
             known = [f"{g}.{n}" for g in PARAM_GROUPS for n in spaces[g]]
             raise ConfigError(f"unknown parameter {key!r} to vary (known: {', '.join(known[:8])}, "
-                              "... and policy.<parameter>)")
+                              "..., policy.<parameter> and missions.<mission>.<field>)")
         arr = np.asarray(values, dtype=np.float64)
         if arr.shape != (n_runs,):
             raise ConfigError(f"varied parameter {key!r} has shape {arr.shape}, expected ({n_runs},)")
@@ -275,16 +275,33 @@ class Ensemble:
         self._risk = mcol(w.risk)
         self._partner_force = mcol(w.partner_force)
         self._is_core = mcol(w.is_core, bool)
+        self._threat0 = mcol(w.threat)
+        partner_capacity = mcol(w.partner_capacity)
+        partner_dependence = mcol(w.partner_dependence)
+        per_mission = {"lead_troops": self._troops0, "lead_enablers": self._enablers0,
+                       "required_force": self._required, "risk": self._risk,
+                       "partner_force": self._partner_force, "threat": self._threat0,
+                       "partner_capacity": partner_capacity,
+                       "partner_dependence": partner_dependence}
+        for key, values in self._varied.items():   # missions.<mission>.<field>, per run
+            group, _, rest = key.partition(".")
+            if group != "missions":
+                continue
+            mission, _, fld = rest.rpartition(".")
+            if mission not in w.mission_names or fld not in per_mission:
+                raise ConfigError(f"unknown parameter {key!r} to vary: missions.<mission>.<field> "
+                                  f"with mission in {list(w.mission_names)} and field in "
+                                  f"{sorted(per_mission)}")
+            per_mission[fld][:, w.mission_names.index(mission), 0] = values
         s["troops"] = self._troops0.copy()
         s["enablers"] = self._enablers0.copy()
         s["level"] = phases.pol.action_level(s["troops"], s["enablers"], self._troops0,
                                              troop_weight=t.troop_weight)
         s["level_ref"] = s["level"].copy()
-        s["threat"] = mcol(w.threat)
-        self._threat0 = mcol(w.threat)
+        s["threat"] = self._threat0.copy()
         s["baseline"] = s["perception"].copy()
-        s["partner_capacity"] = mcol(w.partner_capacity)
-        s["partner_dependence"] = mcol(w.partner_dependence)
+        s["partner_capacity"] = partner_capacity
+        s["partner_dependence"] = partner_dependence
         s["active"] = mcol(w.mandate_end > 0, bool)
         s["cut_troops"] = np.zeros((r, m, 1))
         s["cut_enablers"] = np.zeros((r, m, 1))
@@ -444,7 +461,7 @@ class Ensemble:
                                         suppression=ops.threat_suppression,
                                         resurgence=ops.threat_resurgence)
         s["partner_capacity"] = mis.update_partner_capacity(
-            s["partner_capacity"], s["partner_dependence"], s["enablers"], pol.building,
+            s["partner_capacity"], s["partner_dependence"], s["enabler_fraction"], pol.building,
             np.where(s["active"], 1.0, 0.0), growth=capp.partner_growth,
             decay=capp.partner_decay, collapse_rate=capp.collapse_rate)
         s["partner_dependence"] = mis.update_dependence(s["partner_dependence"],

@@ -85,10 +85,15 @@ def test_mixed_policies_in_one_ensemble_equal_separate_ensembles(baseline):
 
 def test_varied_parameters_equal_a_config_with_that_value(baseline):
     values = [1.0, 3.0, 5.0]
+    deps = [0.2, 0.5, 0.8]
     ens = Ensemble(baseline, seeds=1, runs=[0, 0, 0],
-                   varied={"trust.asymmetry": values, "policy.building": [0.2, 0.5, 0.9]}).run()
+                   varied={"trust.asymmetry": values, "policy.building": [0.2, 0.5, 0.9],
+                           "missions.stabilisation.partner_dependence": deps}).run()
     for k, (asym, build) in enumerate(zip(values, [0.2, 0.5, 0.9])):
         cfg = compose(["scenario=baseline", f"trust.asymmetry={asym}", f"policy.building={build}"])
+        m0 = dataclasses.replace(cfg.scenario.missions[0], partner_dependence=deps[k])
+        cfg = dataclasses.replace(cfg, scenario=dataclasses.replace(
+            cfg.scenario, missions=[m0, *cfg.scenario.missions[1:]]))
         model = CoalitionModel(config=cfg, rng=1).run_to_end()
         h = model.history()
         for key, v in h["steps"].items():

@@ -114,13 +114,13 @@ def attack_probability(threat, contributing, *, rate_per_step, exposure):
     return np.minimum(rate_per_step * threat * (1.0 + exposure * contributing), 1.0)
 
 
-def update_partner_capacity(capacity, dependence, lead_enablers, building, present, *,
+def update_partner_capacity(capacity, dependence, enablers, building, present, *,
                             growth, decay, collapse_rate):
     """Local partner capacity: slow growth with capacity building, collapse if enablers go early.
 
     Equation::
 
-        gap = max(0, D - E)                       (dependence not covered by the lead's enablers)
+        gap = max(0, D - E)                       (dependence not covered by enablers)
         P' = clip(P + g * b * present * (1 - P) - d * P - c * gap * P, 0, 1)
 
     With dependence high and enablers pulled (``gap`` near 1), ``P`` falls by a factor ``(1 - c)``
@@ -130,7 +130,8 @@ def update_partner_capacity(capacity, dependence, lead_enablers, building, prese
     Args:
         capacity: P in [0, 1].
         dependence: D in [0, 1], dependence on the lead's enablers.
-        lead_enablers: E in [0, 1], the lead's enabler coverage.
+        enablers: E in [0, 1], the mission's enabler coverage: the lead's plus what allies bring
+            (allies that build their own enablers can carry a partner the lead leaves).
         building: b in [0, 1], the lead's capacity-building effort.
         present: 1 while the mission is active, else 0.
         growth: g >= 0 per step (Biddle et al. 2018: the gain is modest).
@@ -140,7 +141,7 @@ def update_partner_capacity(capacity, dependence, lead_enablers, building, prese
     Sources: Biddle, Macdonald & Baker (2018) "Small footprint, small payoff"; SIGAR (2021) on the
     Afghan forces' collapse after the withdrawal of US contractors and air support.
     """
-    gap = np.maximum(dependence - lead_enablers, 0.0)
+    gap = np.maximum(dependence - enablers, 0.0)
     new = capacity + growth * building * present * (1.0 - capacity) - decay * capacity \
         - collapse_rate * gap * capacity
     return np.clip(new, 0.0, 1.0)
