@@ -204,6 +204,7 @@ class Mission(Agent):
         self.eff_without_lead = out["eff_without_lead"]
         self.troop_fraction = out["troop_fraction"]
         self.enabler_fraction = out["enabler_fraction"]
+        self.ally_enablers = out["ally_enablers"]
 
     def evolve(self, lead):
         """Phase 7 (second part): threat and the local partner's capacity and dependence."""

@@ -83,15 +83,25 @@ def collect(sweep_dir, columns=None, *, allow_missing=False, write=False) -> pd.
 def collect_trajectories(sweep_dir, table="steps", columns=None, *, allow_missing=False,
                          filter=None) -> pd.DataFrame:
     """Per-step (``steps``) or per-mission (``missions``) trajectories of a sweep run with
-    ``sweep.trajectories=true``; ``filter`` is a ``pyarrow.dataset`` expression, e.g.
-    ``ds.field("run_id") < 100``."""
+    ``sweep.trajectories=true``, each row annotated with its run's scenario, point, replicate and
+    ``policy`` (the policy the run started with; ``policy_in_force`` is the one in office that
+    month). ``filter`` is a ``pyarrow.dataset`` expression, e.g. ``ds.field("run_id") < 100``."""
     sweep_dir = Path(sweep_dir)
     meta, complete = _check(sweep_dir, allow_missing)
     if not meta["sweep"]["trajectories"]:
         raise ValueError(f"{sweep_dir}: trajectories were not recorded (sweep.trajectories=false)")
     files = [str(chunk_dir(sweep_dir, k) / f"{table}.parquet") for k in complete]
-    return ds.dataset(files, format="parquet").to_table(columns=columns,
-                                                        filter=filter).to_pandas()
+    df = ds.dataset(files, format="parquet").to_table(columns=columns, filter=filter).to_pandas()
+    if "run_id" in df.columns:  # annotate each row with its run's identity (policy it started with)
+        runs = pd.read_parquet(sweep_dir / "design" / "runs.parquet",
+                               columns=["run_id", "scenario", "point", "replicate"]
+                               + (["policy"] if "policy" not in df.columns else []))
+        if "policy" in df.columns:
+            df = df.rename(columns={"policy": "policy_in_force"})
+            runs = pd.read_parquet(sweep_dir / "design" / "runs.parquet",
+                                   columns=["run_id", "scenario", "point", "replicate", "policy"])
+        df = df.merge(runs, on="run_id", how="left", validate="many_to_one")
+    return df
 
 
 def run_config(sweep_dir, run_id: int):

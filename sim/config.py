@@ -152,6 +152,9 @@ class OperationsConfig:
                            hi_open=True)
     ally_enabler_yield: float = param(1.0, 0.0, 10.0, "enabler coverage allies bring per unit of "
                                       "capacity-weighted troops (relative to the need)")
+    enabler_troop_value: float = param(0.5, 0.0, 10.0, "burden accounting: full enabler coverage "
+                                       "counts as this share of the mission's required force in "
+                                       "troop-equivalents")
     threat_growth: float = param(0.05, 0.0, 1.0, "logistic growth of an unaddressed threat per month")
     threat_suppression: float = param(0.06, 0.0, 1.0, "threat reduction per month at full "
                                       "effectiveness")
@@ -453,6 +456,7 @@ class SweepConfig:
     second_order: bool = False
     replicates: int = 1
     seed: int = 1
+    run_seed: Optional[int] = None
     crn: str = "all"
     chunk_size: int = 1000
     trajectories: bool = False

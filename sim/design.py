@@ -170,8 +170,8 @@ def validate_sweep(sw: SweepConfig, base: RunConfig) -> None:
                           "numbers across points and policies) or 'policies' (only across policies)")
     if sw.progress not in ("auto", "bar", "log", "none"):
         raise ConfigError(f"sweep.progress={sw.progress!r}: allowed auto, bar, log, none")
-    if sw.seed < 0:
-        raise ConfigError(f"sweep.seed={sw.seed}: must be >= 0")
+    if sw.seed < 0 or (sw.run_seed is not None and sw.run_seed < 0):
+        raise ConfigError(f"sweep.seed={sw.seed}, sweep.run_seed={sw.run_seed}: must be >= 0")
     if sw.sampler in ("sobol", "morris") and n_par < 1:
         raise ConfigError(f"sweep.sampler={sw.sampler} needs at least one lever or uncertainty "
                           "with a range")
@@ -238,11 +238,12 @@ def make_design(sw: SweepConfig, base: RunConfig) -> Design:
     grid["replicate"] = grid["replicate"].astype(np.int64)
     runs = grid.merge(points, on="point", how="left")
     runs.insert(0, "run_id", np.arange(len(runs), dtype=np.int64))
-    runs["seed"] = np.int64(sw.seed)
+    run_seed = sw.seed if sw.run_seed is None else sw.run_seed
+    runs["seed"] = np.int64(run_seed)
     if sw.crn == "all":
         runs["run"] = runs["replicate"]
     else:
-        runs["run"] = [rng.derive_seed(sw.seed, int(p), int(r)) for p, r in
+        runs["run"] = [rng.derive_seed(run_seed, int(p), int(r)) for p, r in
                        zip(runs["point"], runs["replicate"])]
     return Design(points=points, runs=runs, parameters=names, problem=problem)
 

@@ -353,7 +353,8 @@ class Ensemble:
         s = self.state
         step_v, mission_v, ally_v = record_step(
             s, self.world.is_core, self._exits, self._joins, self._reversals, self._attacks,
-            self._policy_index[:, 0, 0])
+            self._policy_index[:, 0, 0], self.params["operations"].enabler_troop_value,
+            self._required)
         t = self.t
         for k, v in step_v.items():
             self._rec_steps[k][t] = v

@@ -54,7 +54,7 @@ def environment() -> dict:
 
 def git_commit(path: Path | None = None) -> dict:
     """The git commit of the source tree and whether it had uncommitted changes."""
-    root = Path(path or Path(sim.__file__).resolve().parent.parent)
+    root = Path(path or Path(__file__).resolve().parent.parent)
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                                 text=True, timeout=10).stdout.strip() or None

@@ -312,7 +312,7 @@ class CoalitionModel(mesa.Model):
                     "pledge_until", "started", "pending", "impulse_out"):
             s[key] = getattr(self.lead, key)[None]
         for key in ("threat", "partner_capacity", "partner_dependence", "effectiveness",
-                    "eff_without_lead"):
+                    "eff_without_lead", "ally_enablers"):
             s[key] = self._m(key)[None]
         s["active"] = self._active()[None]
         return s
@@ -396,7 +396,8 @@ class CoalitionModel(mesa.Model):
         step_v, mission_v, ally_v = record_step(
             self.state_arrays(), self.world.is_core, self._exits[None], self._joins[None],
             np.array([self.lead.reversals]), np.array([self._attacks]),
-            np.array([self.lead.policy_index]))
+            np.array([self.lead.policy_index]), self.params["operations"].enabler_troop_value,
+            self.world.required_force.reshape(1, -1, 1))
         self._last = step_v
         for k, v in step_v.items():
             self._history_steps[k].append(v)

@@ -26,9 +26,13 @@ class Outcome:
 
 OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
     Outcome("final_ally_burden_share", "allies' share of the burden at the end", "higher",
-            "share of troops"),
+            "share of troop-equivalents"),
     Outcome("mean_ally_burden_share", "allies' share of the burden over time", "higher",
+            "share of troop-equivalents"),
+    Outcome("mean_ally_troop_share", "allies' share of the troops over time", "higher",
             "share of troops"),
+    Outcome("mean_lead_effort", "the lead's own effort over time (troops + enablers)", "lower",
+            "troop-equivalents"),
     Outcome("months_to_half_peak", "months until the coalition falls below half its peak",
             "higher", "months"),
     Outcome("final_members", "coalition members at the end", "higher", "allies"),
@@ -49,7 +53,8 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
     Outcome("total_attacks", "attacks on allies", "lower", "attacks"),
 ]}
 
-HEADLINE = ("final_ally_burden_share", "mean_ally_burden_share", "months_to_half_peak",
+HEADLINE = ("final_ally_burden_share", "mean_ally_burden_share", "mean_lead_effort",
+            "months_to_half_peak",
             "mean_effectiveness", "final_threat", "final_partner_capacity",
             "final_partner_dependence", "final_trust_leader", "final_trust_country",
             "total_exits", "total_reversals", "final_grievance")

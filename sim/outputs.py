@@ -17,13 +17,14 @@ __all__ = ["STEP_COLUMNS", "MISSION_COLUMNS", "ALLY_COLUMNS", "SUMMARY_COLUMNS",
 STEP_COLUMNS = (
     "trust", "trust_leader", "trust_country", "trust_p10", "trust_p50", "trust_p90", "honesty",
     "damage", "grievance", "capacity", "members", "contributors", "exits", "joins",
-    "ally_troops", "lead_troops", "ally_burden_share", "contribution_gini", "reversals",
+    "ally_troops", "lead_troops", "ally_burden_share", "ally_troop_share", "lead_effort",
+    "contribution_gini", "reversals",
     "attacks", "policy_index",
 )
 MISSION_COLUMNS = (
     "members", "contributors", "ally_troops", "lead_troops", "lead_enablers", "lead_level",
     "effectiveness", "eff_without_lead", "threat", "partner_capacity", "partner_dependence",
-    "ally_burden_share", "active",
+    "ally_enablers", "ally_burden_share", "active",
 )
 ALLY_COLUMNS = ("trust", "trust_leader", "trust_country", "honesty", "damage", "grievance",
                 "capacity", "missions", "contribution")
@@ -46,8 +47,14 @@ def _mean_allies(x):
     return sum_allies(x)[..., 0, 0] / x.shape[-1]
 
 
-def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, policy_index):
+def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, policy_index,
+                enabler_value, required_force):
     """One step's outputs.
+
+    Burden is counted in troop-equivalents: a mission's troops plus its enablers valued at
+    ``enabler_value * required_force`` for full coverage (the lead's coverage, and the allies' own
+    supply). The allies' burden share is their part of that total over stabilisation missions; the
+    troop share counts troops only.
 
     Args:
         s: state arrays (see :mod:`sim.ensemble` for the names).
@@ -55,6 +62,8 @@ def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, 
         exits, joins: (R, M, N) bool, this step's voluntary exits and joins.
         reversals: (R,) cumulative reversals; attacks: (R,) attacks this step.
         policy_index: (R,) index of the policy in force.
+        enabler_value: ``operations.enabler_troop_value`` (a number or (R, 1, 1)).
+        required_force: (R, M, 1) or (M, 1) personnel each mission needs.
 
     Returns:
         ``(step_values, mission_values, ally_values)``: dicts of arrays shaped (R,), (R, M) and
@@ -68,9 +77,15 @@ def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, 
     ally_troops_m = sum_allies(contribution)[..., 0]                     # (R, M)
     lead_troops_m = s["troops"][..., 0]                                  # (R, M)
     stab_m = stab[..., 0]
+    per_unit = (enabler_value * required_force)[..., 0]                  # troop-equivalents
+    lead_effort_m = lead_troops_m + s["enablers"][..., 0] * per_unit
+    ally_effort_m = ally_troops_m + s["ally_enablers"][..., 0] * per_unit
     ally_troops = np.sum(np.where(stab_m, ally_troops_m, 0.0), axis=-1)
     lead_troops = np.sum(np.where(stab_m, lead_troops_m, 0.0), axis=-1)
+    ally_effort = np.sum(np.where(stab_m, ally_effort_m, 0.0), axis=-1)
+    lead_effort = np.sum(np.where(stab_m, lead_effort_m, 0.0), axis=-1)
     total = ally_troops + lead_troops
+    total_effort = ally_effort + lead_effort
     per_ally_contribution = np.sum(contribution, axis=-2)                # (R, N)
     trust = s["trust"][..., 0, :]
     q = np.quantile(trust, [0.1, 0.5, 0.9], axis=-1)
@@ -89,14 +104,17 @@ def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, 
         "joins": np.sum(joins, axis=(-2, -1)).astype(np.float64),
         "ally_troops": ally_troops,
         "lead_troops": lead_troops,
-        "ally_burden_share": np.where(total > 0.0, ally_troops / np.where(total > 0.0, total, 1.0),
-                                      0.0),
+        "ally_burden_share": np.where(total_effort > 0.0, ally_effort
+                                      / np.where(total_effort > 0.0, total_effort, 1.0), 0.0),
+        "ally_troop_share": np.where(total > 0.0, ally_troops / np.where(total > 0.0, total, 1.0),
+                                     0.0),
+        "lead_effort": lead_effort,
         "contribution_gini": gini(per_ally_contribution),
         "reversals": np.asarray(reversals, dtype=np.float64),
         "attacks": np.asarray(attacks, dtype=np.float64),
         "policy_index": np.asarray(policy_index, dtype=np.float64),
     }
-    m_total = ally_troops_m + lead_troops_m
+    m_total = ally_effort_m + lead_effort_m
     mission = {
         "members": np.sum(member_f, axis=-1),
         "contributors": np.sum(contributor, axis=-1).astype(np.float64),
@@ -109,7 +127,8 @@ def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, 
         "threat": s["threat"][..., 0],
         "partner_capacity": s["partner_capacity"][..., 0],
         "partner_dependence": s["partner_dependence"][..., 0],
-        "ally_burden_share": np.where(m_total > 0.0, ally_troops_m
+        "ally_enablers": s["ally_enablers"][..., 0],
+        "ally_burden_share": np.where(m_total > 0.0, ally_effort_m
                                       / np.where(m_total > 0.0, m_total, 1.0), 0.0),
         "active": np.where(s["active"][..., 0], 1.0, 0.0),
     }
@@ -132,7 +151,8 @@ SUMMARY_COLUMNS = (
     "months_to_half_peak", "half_peak_reached", "mean_effectiveness", "final_effectiveness",
     "final_threat", "final_partner_capacity", "final_partner_dependence", "final_trust",
     "final_trust_leader", "final_trust_country", "final_honesty", "final_grievance",
-    "total_exits", "total_reversals", "total_attacks", "final_capacity",
+    "total_exits", "total_reversals", "total_attacks", "final_capacity", "mean_lead_effort",
+    "mean_ally_troop_share",
 )
 
 
@@ -192,4 +212,6 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
         "total_reversals": steps["reversals"][-1],
         "total_attacks": _over_time(steps["attacks"][1:]).sum(axis=-1),
         "final_capacity": steps["capacity"][-1],
+        "mean_lead_effort": _over_time(steps["lead_effort"][1:]).mean(axis=-1),
+        "mean_ally_troop_share": _over_time(steps["ally_troop_share"][1:]).mean(axis=-1),
     }

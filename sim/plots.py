@@ -74,3 +74,164 @@ def sensitivity_figure(result, path=None):
     fig.tight_layout()
     save(fig, path)
     return fig
+
+
+def _bands(ax, df, column, by, order=None, q=(0.1, 0.9)):
+    groups = order or sorted(df[by].unique())
+    for i, g in enumerate(groups):
+        sub = df[df[by] == g].groupby("step")[column]
+        med = sub.median()
+        lo, hi = sub.quantile(q[0]), sub.quantile(q[1])
+        c = policy_colour(g, i)
+        ax.plot(med.index, med.to_numpy(), color=c, lw=1.8, label=g.replace("_", " "))
+        ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=c, alpha=0.18, lw=0)
+
+
+def trust_trajectories(steps, path=None, by="policy"):
+    """Trust in the leader and in the lead country over time: median and 10–90% band per policy."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    for ax, col, title in zip(axes, ("trust_leader", "trust_country"),
+                              ("trust in the leader", "trust in the lead country")):
+        _bands(ax, steps, col, by)
+        ax.set_title(title)
+        ax.set_xlabel("month")
+        ax.set_ylim(0, 1)
+    axes[0].set_ylabel("mean trust over allies (0–1)")
+    axes[0].legend(loc="lower left")
+    fig.suptitle("Allies' trust, median and 10–90% band over runs", y=1.02)
+    fig.tight_layout()
+    save(fig, path)
+    return fig
+
+
+def membership_over_time(missions, path=None, by="policy"):
+    """Members and contributors of each mission over time, median and band per policy."""
+    names = list(dict.fromkeys(missions["mission"]))
+    fig, axes = plt.subplots(2, len(names), figsize=(4.6 * len(names), 6.2), squeeze=False,
+                             sharex=True)
+    for j, name in enumerate(names):
+        sub = missions[missions["mission"] == name]
+        for i, (col, label) in enumerate((("members", "members"),
+                                          ("contributors", "contributors (troops > 0)"))):
+            ax = axes[i, j]
+            _bands(ax, sub, col, by)
+            ax.set_title(f"{name}: {label}")
+            ax.set_ylabel("allies")
+            ax.set_ylim(bottom=0)
+        axes[1, j].set_xlabel("month")
+    axes[0, 0].legend(loc="lower left")
+    fig.tight_layout()
+    save(fig, path)
+    return fig
+
+
+def burden_share_over_time(steps, path=None, by="policy"):
+    """Allies' share of the troops in stabilisation missions over time, per policy."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    _bands(ax, steps, "ally_burden_share", by)
+    ax.set_xlabel("month")
+    ax.set_ylabel("allies' share of the troops (0–1)")
+    ax.set_ylim(0, 1)
+    ax.set_title("Burden sharing over time (median, 10–90% band)")
+    ax.legend(loc="best")
+    fig.tight_layout()
+    save(fig, path)
+    return fig
+
+
+def paired_differences_figure(diffs: dict, comparison, path=None):
+    """Distributions of the paired differences (treatment − baseline), one panel per outcome,
+    with the mean and its confidence interval."""
+    names = list(diffs)
+    cols = min(3, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.9 * rows), squeeze=False)
+    table = comparison.set_index("outcome")
+    for ax, name in zip(axes.ravel(), names):
+        d = np.asarray(diffs[name])
+        ax.hist(d, bins=30, color="0.6")
+        r = table.loc[name]
+        ax.axvline(0, color="0.2", lw=0.8)
+        ax.axvline(r["difference"], color="#b2182b", lw=1.6)
+        ax.axvspan(r["ci_low"], r["ci_high"], color="#b2182b", alpha=0.25)
+        better = "higher" if r["direction"] == "higher" else "lower"
+        ax.set_title(f"{r['label']}\n({better} is better; treatment wins {r['win_share']:.0%})",
+                     fontsize=9)
+        ax.set_xlabel("treatment − baseline")
+        ax.set_ylabel("pairs")
+    for ax in axes.ravel()[len(names):]:
+        ax.axis("off")
+    t = comparison.iloc[0]
+    fig.suptitle(f"Paired differences: {t['treatment']} − {t['baseline']} "
+                 f"({int(t['n_pairs'])} pairs on common random numbers; red: mean and CI)", y=1.01)
+    fig.tight_layout()
+    save(fig, path)
+    return fig
+
+
+def discovery_figure(per_point, boxes, parameters, path=None, outcome=""):
+    """Where each policy wins: the design points coloured by winner on the two parameters the
+    PRIM boxes restrict most, the boxes drawn, and the peeling trajectories."""
+    restricted = {}
+    for b in boxes:
+        for r in b.limits.itertuples():
+            span = per_point[r.parameter].max() - per_point[r.parameter].min()
+            cut = 1.0 - (r.high - r.low) / span if span > 0 else 0.0
+            restricted[r.parameter] = max(restricted.get(r.parameter, 0.0), cut)
+    top = sorted(parameters, key=lambda p: -restricted.get(p, 0.0))[:2]
+    if len(top) == 1:
+        top = top * 2
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
+    winners = list(dict.fromkeys(per_point["winner"]))
+    for i, w in enumerate(winners):
+        sub = per_point[per_point["winner"] == w]
+        ax.scatter(sub[top[0]], sub[top[1]], s=12, color=policy_colour(w, i + 2),
+                   label=w.replace("_", " "), alpha=0.8)
+    for i, b in enumerate(boxes):
+        lim = b.limits.set_index("parameter")
+        x0, x1 = lim.loc[top[0], "low"], lim.loc[top[0], "high"]
+        y0, y1 = lim.loc[top[1], "low"], lim.loc[top[1], "high"]
+        name = b.label.replace(" wins", "")
+        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2,
+                                   ls="-" if i == 0 else "--", color=policy_colour(name, i)))
+        ax2.plot(b.trajectory["coverage"], b.trajectory["density"], marker=".",
+                 color=policy_colour(name, i), label=b.label)
+        ax2.scatter([b.coverage], [b.density], s=80, facecolors="none",
+                    edgecolors=policy_colour(name, i))
+    ax.set_xlabel(top[0])
+    ax.set_ylabel(top[1])
+    ax.set_title(f"Winner per pair ({outcome}); boxes: PRIM")
+    ax.legend(loc="best", fontsize=8)
+    ax2.set_xlabel("coverage (share of the winner's points inside the box)")
+    ax2.set_ylabel("density (share of the box's points it wins)")
+    ax2.set_title("PRIM peeling trajectories (circle: chosen box, simplified)")
+    ax2.set_xlim(0, 1.02)
+    ax2.set_ylim(0, 1.02)
+    ax2.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    save(fig, path)
+    return fig
+
+
+def administrations_figure(steps, changes=(), path=None, by="policy"):
+    """Trust in the leader and in the lead country across administrations (median and band), with
+    the changes of administration marked: the leader layer steps, the country layer ratchets."""
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    for col, colour, label in (("trust_leader", "#2166ac", "trust in the leader"),
+                               ("trust_country", "#b2182b", "trust in the lead country")):
+        g = steps.groupby("step")[col]
+        med, lo, hi = g.median(), g.quantile(0.1), g.quantile(0.9)
+        ax.plot(med.index, med.to_numpy(), color=colour, lw=1.8, label=label)
+        ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=colour, alpha=0.18, lw=0)
+    for step, name in changes:
+        ax.axvline(step, color="0.4", ls="--", lw=0.8)
+        ax.text(step + 1, 0.03, name.replace("_", " "), rotation=90, va="bottom", fontsize=8,
+                color="0.3")
+    ax.set_xlabel("month")
+    ax.set_ylabel("mean trust over allies (0–1)")
+    ax.set_ylim(0, 1)
+    ax.set_title("Durability across administrations (median, 10–90% band over runs)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    save(fig, path)
+    return fig

@@ -252,7 +252,9 @@ def mission_outcome(lead_troops, lead_enablers, ally_troops, ally_capable_troops
     intelligence enablers as complements.
 
     Returns:
-        dict with ``effectiveness``, ``eff_without_lead``, ``troop_fraction``, ``enabler_fraction``.
+        dict with ``effectiveness``, ``eff_without_lead``, ``troop_fraction``, ``enabler_fraction``
+        and ``ally_enablers`` (the allies' enabler supply as a fraction of the need, uncapped; 0 on
+        a core task).
     """
     x_t = np.where(is_core, coverage, mis.troop_fraction(
         lead_troops, ally_troops, partner_force, partner_capacity, required_force))
@@ -266,8 +268,10 @@ def mission_outcome(lead_troops, lead_enablers, ally_troops, ally_capable_troops
     eff = mis.ces_effectiveness(x_t, x_e, alpha=operations.ces_alpha, rho=operations.ces_rho) * on
     eff0 = mis.ces_effectiveness(x_t0, ally_e, alpha=operations.ces_alpha,
                                  rho=operations.ces_rho) * on
+    supply = np.where(is_core, 0.0, operations.ally_enabler_yield * ally_capable_troops
+                      / required_force) * on
     return {"effectiveness": eff, "eff_without_lead": eff0, "troop_fraction": x_t * on,
-            "enabler_fraction": x_e * on}
+            "enabler_fraction": x_e * on, "ally_enablers": supply}
 
 
 def attack_and_perceive(perception, baseline, threat, threat_initial, contributing, u_attack,
