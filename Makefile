@@ -8,7 +8,7 @@ venv:
 	@bash scripts/ensure-venv.sh
 
 run: venv
-	$(PY) -m sim.run $(ARGS)
+	$(PY) -m sim.report $(ARGS)
 
 test: venv
 	$(PY) -m pytest -q $(ARGS)
