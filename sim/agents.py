@@ -141,12 +141,19 @@ class LeadNation(Agent):
         self.building = pol.building
 
     # events ----------------------------------------------------------------------------------
-    def withdraw(self, j, fraction, enablers):
+    def withdraw(self, j, fraction, enablers, troops=True):
         self.prev_cut_troops[j, 0] = self.cut_troops[j, 0]
         self.prev_cut_enablers[j, 0] = self.cut_enablers[j, 0]
-        self.cut_troops[j, 0] = evr.withdraw(self.cut_troops[j, 0], fraction)
+        if troops:
+            self.cut_troops[j, 0] = evr.withdraw(self.cut_troops[j, 0], fraction)
         if enablers:
             self.cut_enablers[j, 0] = evr.withdraw(self.cut_enablers[j, 0], fraction)
+
+    def deploy(self, j, fraction, enablers, troops=True):
+        if troops:
+            self.cut_troops[j, 0] = evr.deploy(self.cut_troops[j, 0], fraction)
+        if enablers:
+            self.cut_enablers[j, 0] = evr.deploy(self.cut_enablers[j, 0], fraction)
 
     def reverse(self, j):
         self.cut_troops[j, 0] = self.prev_cut_troops[j, 0]
@@ -237,9 +244,9 @@ class Ally(Agent):
         self.baseline = self.perception.copy()
         self.interest = attrs["interest"][..., index:index + 1].reshape(-1, 1).copy()
         one = np.ones((1, 1))
-        self.r_leader, self.s_leader = one * tp.prior_good, one * tp.prior_bad
-        self.r_country, self.s_country = one * tp.prior_good, one * tp.prior_bad
-        self.r_honesty, self.s_honesty = one * tp.prior_good, one * tp.prior_bad
+        self.r_leader, self.s_leader = one * 0.0, one * 0.0
+        self.r_country, self.s_country = one * 0.0, one * 0.0
+        self.r_honesty, self.s_honesty = one * 0.0, one * 0.0
         self.damage = np.zeros((1, 1))
         self.grievance = np.zeros((1, 1))
         self.stress = np.zeros((1, 1))
@@ -262,9 +269,10 @@ class Ally(Agent):
 
     def _refresh_trust(self):
         tp = self.model.params["trust"]
-        self.trust_leader = tr.beta_trust(self.r_leader, self.s_leader)
-        self.trust_country = tr.beta_trust(self.r_country, self.s_country)
-        self.honesty = tr.beta_trust(self.r_honesty, self.s_honesty)
+        a, b = tp.prior_good, tp.prior_bad
+        self.trust_leader = tr.beta_trust(self.r_leader, self.s_leader, a, b)
+        self.trust_country = tr.beta_trust(self.r_country, self.s_country, a, b)
+        self.honesty = tr.beta_trust(self.r_honesty, self.s_honesty, a, b)
         self.trust = tr.combined_trust(self.trust_leader, self.trust_country, self.damage,
                                        leader_weight=tp.leader_weight)
 

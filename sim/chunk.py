@@ -67,7 +67,8 @@ def run_chunk(sweep_dir: Path, k: int, meta: dict | None = None,
         params = meta["parameters"]
         ens = Ensemble(cfg, seeds=part["seed"].to_numpy(), runs=part["run"].to_numpy(),
                        varied={p: part[p].to_numpy() for p in params},
-                       policies=part["policy"].tolist())
+                       policies=part["policy"].tolist(),
+                       light=not meta["sweep"]["trajectories"])
         res = ens.run()
         ids = part[list(ID_COLUMNS) + list(params)].reset_index(drop=True)
         summary = pd.concat([ids, pd.DataFrame(res.summary_arrays)], axis=1)

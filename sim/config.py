@@ -69,18 +69,22 @@ class TrustConfig:
     """Trust, honesty and reputation damage (sim/rules/trust.py)."""
 
     w_plus: float = param(1.0, 0.0, 10.0, "weight of one unit of good evidence", lo_open=True)
-    asymmetry: float = param(3.0, 1.0, 10.0, "w_minus / w_plus: bad evidence weighs this many times "
-                             "good evidence (Slovic 1993; sweep 1 to 5)")
+    asymmetry: float = param(1.0, 0.1, 10.0, "w_minus / w_plus: extra weight of bad evidence on top "
+                             "of surprise, consultation and the beta curvature (calibrated to "
+                             "pattern 1; sweep 1 to 5)")
     forgetting_leader: float = param(0.95, 0.0, 1.0, "lambda of the leader stock per month",
                                      lo_open=True)
     forgetting_country: float = param(0.99, 0.0, 1.0, "lambda of the country stock per month",
                                       lo_open=True)
+    forgetting_country_bad: float = param(0.997, 0.0, 1.0, "lambda of the country stock's bad "
+                                          "evidence per month (structural doubt fades slower)",
+                                          lo_open=True)
     forgetting_honesty: float = param(0.98, 0.0, 1.0, "lambda of the honesty stock per month",
                                       lo_open=True)
     country_weight: float = param(0.35, 0.0, 1.0, "share of action evidence that also reaches the "
                                   "country stock")
     keep_weight: float = param(0.08, 0.0, 1.0, "good evidence per month of a fully held effort")
-    pledge_bonus: float = param(0.5, 0.0, 5.0, "extra weight of an action backed by a kept pledge")
+    pledge_bonus: float = param(1.0, 0.0, 5.0, "extra weight of an action backed by a kept pledge")
     promise_weight: float = param(0.1, 0.0, 1.0, "weight of an announcement relative to an action")
     friction: float = param(0.02, 0.0, 1.0, "cut in action level absorbed without bad evidence",
                             hi_open=True)
@@ -96,7 +100,7 @@ class TrustConfig:
     outsider_weight: float = param(0.3, 0.0, 1.0, "how much a non-member observes of a mission")
     spillover_weight: float = param(0.5, 0.0, 1.0, "extra observation per share of network "
                                     "neighbours in the mission")
-    damage_rate: float = param(0.3, 0.0, 10.0, "reputation damage per unit of bad evidence")
+    damage_rate: float = param(0.1, 0.0, 10.0, "reputation damage per unit of bad evidence")
     heal_rate: float = param(0.02, 0.0, 1.0, "share of reputation damage healed per month")
     leader_weight: float = param(0.5, 0.0, 1.0, "weight of the leader stock in combined trust")
     press_weight: float = param(0.0, 0.0, 1.0, "Press (2005) 'current calculus': weight of the "
@@ -107,8 +111,10 @@ class TrustConfig:
                                 "action level")
     pledge_tolerance: float = param(0.02, 0.0, 1.0, "slack in the action level before a pledge "
                                     "counts as broken", hi_open=True)
-    prior_good: float = param(2.0, 0.0, 100.0, "initial good evidence in each stock")
-    prior_bad: float = param(1.0, 0.0, 100.0, "initial bad evidence in each stock")
+    prior_good: float = param(8.0, 0.0, 100.0, "prior pseudo-count of good evidence in each stock "
+                              "(does not fade)", lo_open=True)
+    prior_bad: float = param(4.0, 0.0, 100.0, "prior pseudo-count of bad evidence in each stock "
+                             "(does not fade)", lo_open=True)
 
 
 @dataclass(frozen=True)
@@ -363,6 +369,7 @@ class EventSpec:
     consulted: bool = False
     notice: bool = False
     enablers: bool = True
+    troops: bool = True
     size: float = 0.0
     policy: Optional[str] = None
 
@@ -370,7 +377,8 @@ class EventSpec:
 # kind -> (required fields, allowed optional fields)
 EVENT_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "announcement": (("mission", "level", "horizon"), ()),
-    "withdrawal": (("mission",), ("fraction", "consulted", "notice", "enablers")),
+    "withdrawal": (("mission",), ("fraction", "consulted", "notice", "enablers", "troops")),
+    "deployment": (("mission",), ("fraction", "enablers", "troops")),
     "reversal": (("mission",), ()),
     "abandon_partner": (("mission",), ()),
     "election": ((), ("ally",)),
@@ -847,7 +855,7 @@ def validate_scenario(s: ScenarioConfig) -> None:
             if getattr(ev, key) in (None, "???") or (key == "size" and ev.size == 0.0):
                 raise ConfigError(f"{ep}: '{key}' is required for a {ev.kind} event")
         for key in ("mission", "ally", "level", "horizon", "policy", "fraction", "consulted",
-                    "notice", "enablers", "size"):
+                    "notice", "enablers", "troops", "size"):
             if key not in required and key not in optional \
                     and getattr(ev, key) != getattr(defaults, key):
                 raise ConfigError(f"{ep}: '{key}' does not apply to a {ev.kind} event "

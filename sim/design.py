@@ -206,7 +206,8 @@ def make_design(sw: SweepConfig, base: RunConfig) -> Design:
                 if spec.dist == "uniform" and sw.levels > 1:
                     u = np.linspace(0.0, 1.0, sw.levels)
                 axes.append(list(_to_distribution(u, spec)))
-        values = np.array(list(itertools.product(*axes)), dtype=np.float64).reshape(-1, len(names))
+        values = (np.array(list(itertools.product(*axes)), dtype=np.float64)
+                  if names else np.zeros((1, 0)))
     elif sw.sampler == "lhs":
         sampler = qmc.LatinHypercube(d=len(names) or 1, seed=rng.derive_seed(sw.seed, 1))
         u = sampler.random(sw.samples)[:, :len(names)]

@@ -30,7 +30,7 @@ from sim.rules import events as evr
 from sim.rules import missions as mis
 from sim.rules import phases
 from sim.rules import trust as tr
-from sim.rules.aggregate import sum_allies
+from sim.rules.aggregate import neighbour_share, sum_allies
 from sim.rules.capacity import consult_perception
 from sim.world import World, build_world, init_allies, policy_namespace
 
@@ -156,11 +156,14 @@ class Ensemble:
         varied: per-run parameter values, ``{"trust.asymmetry": [...], "policy.building": [...]}``.
         policies: per-run policy names (default: ``cfg.policy`` for every run).
         record_allies: keep per-ally trajectories (memory: T x R x N per variable).
+        light: record only what the per-run summaries need (trust quantiles and the Gini
+            coefficient become NaN): for sweeps that keep summaries only.
     """
 
     def __init__(self, cfg: RunConfig, seeds=None, runs=None, *,
                  varied: Mapping[str, Sequence[float]] | None = None,
-                 policies: Sequence[str] | None = None, record_allies: bool = False):
+                 policies: Sequence[str] | None = None, record_allies: bool = False,
+                 light: bool = False):
         self.cfg = cfg
         if seeds is None:
             seeds = cfg.seed
@@ -181,7 +184,8 @@ class Ensemble:
         r = len(runs)
         self.n_runs = r
         self.world = build_world(cfg)
-        self.record_allies = record_allies
+        self.record_allies = record_allies and not light
+        self.light = light
         self._varied = {k: np.asarray(v, dtype=np.float64) for k, v in (varied or {}).items()}
         self.params = parameter_namespaces(cfg, self._varied, r)
         self._build_policy_tables(policies)
@@ -244,14 +248,13 @@ class Ensemble:
         s = dict(allies)
         t = p["trust"]
         ones_a = np.ones((r, 1, n))
-        for key, prior in (("r_leader", t.prior_good), ("s_leader", t.prior_bad),
-                           ("r_country", t.prior_good), ("s_country", t.prior_bad),
-                           ("r_honesty", t.prior_good), ("s_honesty", t.prior_bad)):
-            s[key] = ones_a * prior
+        for key in ("r_leader", "s_leader", "r_country", "s_country", "r_honesty", "s_honesty"):
+            s[key] = ones_a * 0.0
         s["damage"] = np.zeros((r, 1, n))
-        s["trust_leader"] = tr.beta_trust(s["r_leader"], s["s_leader"])
-        s["trust_country"] = tr.beta_trust(s["r_country"], s["s_country"])
-        s["honesty"] = tr.beta_trust(s["r_honesty"], s["s_honesty"])
+        a, b = t.prior_good, t.prior_bad
+        s["trust_leader"] = tr.beta_trust(s["r_leader"], s["s_leader"], a, b)
+        s["trust_country"] = tr.beta_trust(s["r_country"], s["s_country"], a, b)
+        s["honesty"] = tr.beta_trust(s["r_honesty"], s["s_honesty"], a, b)
         s["trust"] = tr.combined_trust(s["trust_leader"], s["trust_country"], s["damage"],
                                        leader_weight=t.leader_weight)
         s["grievance"] = np.zeros((r, 1, n))
@@ -334,9 +337,7 @@ class Ensemble:
 
     def _neighbour_share(self):
         w = self.world
-        member_f = np.where(self.state["member"], 1.0, 0.0)
-        counts = member_f @ w.adjacency                                   # exact: sums of 0/1
-        return counts / np.maximum(w.degree, 1.0)
+        return neighbour_share(self.state["member"], w.neighbours, w.degree)
 
     def _resolve(self, first=False):
         """Mission outcome from the current forces (phase 7's effectiveness part)."""
@@ -354,7 +355,7 @@ class Ensemble:
         step_v, mission_v, ally_v = record_step(
             s, self.world.is_core, self._exits, self._joins, self._reversals, self._attacks,
             self._policy_index[:, 0, 0], self.params["operations"].enabler_troop_value,
-            self._required)
+            self._required, light=self.light)
         t = self.t
         for k, v in step_v.items():
             self._rec_steps[k][t] = v
@@ -510,7 +511,8 @@ class Ensemble:
         r_l, s_l = tr.reset_leader_stock(s["r_country"], s["s_country"], carry=tp.leader_carry)
         s["r_leader"] = np.where(changed, r_l, s["r_leader"])
         s["s_leader"] = np.where(changed, s_l, s["s_leader"])
-        s["trust_leader"] = tr.beta_trust(s["r_leader"], s["s_leader"])
+        s["trust_leader"] = tr.beta_trust(s["r_leader"], s["s_leader"], tp.prior_good,
+                                          tp.prior_bad)
         s["trust"] = tr.combined_trust(s["trust_leader"], s["trust_country"], s["damage"],
                                        leader_weight=tp.leader_weight)
         s["admin_start"] = np.where(changed, t, s["admin_start"])
@@ -561,11 +563,17 @@ def apply_event_arrays(ev, s, fl, t, changed, new_index):
     if k == "withdrawal":
         s["prev_cut_troops"][:, j] = s["cut_troops"][:, j]
         s["prev_cut_enablers"][:, j] = s["cut_enablers"][:, j]
-        s["cut_troops"][:, j] = evr.withdraw(s["cut_troops"][:, j], ev.fraction)
+        if ev.troops:
+            s["cut_troops"][:, j] = evr.withdraw(s["cut_troops"][:, j], ev.fraction)
         if ev.enablers:
             s["cut_enablers"][:, j] = evr.withdraw(s["cut_enablers"][:, j], ev.fraction)
         fl["unconsulted"][:, j] |= not ev.consulted
         fl["no_notice"][:, j] |= not ev.notice
+    elif k == "deployment":
+        if ev.troops:
+            s["cut_troops"][:, j] = evr.deploy(s["cut_troops"][:, j], ev.fraction)
+        if ev.enablers:
+            s["cut_enablers"][:, j] = evr.deploy(s["cut_enablers"][:, j], ev.fraction)
     elif k == "reversal":
         s["cut_troops"][:, j] = s["prev_cut_troops"][:, j]
         s["cut_enablers"][:, j] = s["prev_cut_enablers"][:, j]

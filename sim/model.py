@@ -29,7 +29,7 @@ from sim.agents import Ally, LeadNation, Mission
 from sim.config import ConfigError, RunConfig, compose
 from sim.ensemble import new_flags, parameter_namespaces
 from sim.outputs import ALLY_COLUMNS, MISSION_COLUMNS, STEP_COLUMNS, record_step, summarise
-from sim.rules.aggregate import sum_allies
+from sim.rules.aggregate import neighbour_share, sum_allies
 from sim.world import build_world, init_allies
 
 __all__ = ["CoalitionModel"]
@@ -149,9 +149,11 @@ class CoalitionModel(mesa.Model):
         k = ev.kind
         step = self.steps_done + 1
         if k == "withdrawal":
-            lead.withdraw(j, ev.fraction, ev.enablers)
+            lead.withdraw(j, ev.fraction, ev.enablers, ev.troops)
             f["unconsulted"][j, 0] |= not ev.consulted
             f["no_notice"][j, 0] |= not ev.notice
+        elif k == "deployment":
+            lead.deploy(j, ev.fraction, ev.enablers, ev.troops)
         elif k == "reversal":
             lead.reverse(j)
             f["reversed"][j, 0] = True
@@ -223,8 +225,7 @@ class CoalitionModel(mesa.Model):
         self.lead.act(t, receiver, self._active(), self._flags)
 
     def _neighbour_share(self):
-        counts = self._member_f @ self.world.adjacency
-        return counts / np.maximum(self.world.degree, 1.0)
+        return neighbour_share(self._member_f > 0.0, self.world.neighbours, self.world.degree)
 
     def observe_and_update_trust(self, t: int) -> None:
         """Phases 3-4: each ally turns what it saw into evidence and updates its trust."""
@@ -385,7 +386,8 @@ class CoalitionModel(mesa.Model):
                    ally=allies.index(ally) if ally else -1, fraction=float(spec.fraction),
                    level=float(spec.level or 0.0), horizon=int(spec.horizon or 0),
                    consulted=bool(spec.consulted), notice=bool(spec.notice),
-                   enablers=bool(spec.enablers), size=float(spec.size), policy=policy,
+                   enablers=bool(spec.enablers), troops=bool(spec.troops), size=float(spec.size),
+                   policy=policy,
                    label="injected")
         self.apply_event(ev)
         self.event_log[-1]["source"] = "injected"

@@ -48,7 +48,7 @@ def _mean_allies(x):
 
 
 def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, policy_index,
-                enabler_value, required_force):
+                enabler_value, required_force, light=False):
     """One step's outputs.
 
     Burden is counted in troop-equivalents: a mission's troops plus its enablers valued at
@@ -64,6 +64,8 @@ def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, 
         policy_index: (R,) index of the policy in force.
         enabler_value: ``operations.enabler_troop_value`` (a number or (R, 1, 1)).
         required_force: (R, M, 1) or (M, 1) personnel each mission needs.
+        light: skip what the per-run summaries do not use (trust quantiles, the Gini coefficient,
+            per-ally values): they are recorded as NaN (sweeps without trajectories).
 
     Returns:
         ``(step_values, mission_values, ally_values)``: dicts of arrays shaped (R,), (R, M) and
@@ -88,7 +90,10 @@ def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, 
     total_effort = ally_effort + lead_effort
     per_ally_contribution = np.sum(contribution, axis=-2)                # (R, N)
     trust = s["trust"][..., 0, :]
-    q = np.quantile(trust, [0.1, 0.5, 0.9], axis=-1)
+    if light:
+        q = np.full((3,) + trust.shape[:-1], np.nan)
+    else:
+        q = np.quantile(trust, [0.1, 0.5, 0.9], axis=-1)
     step = {
         "trust": _mean_allies(s["trust"]),
         "trust_leader": _mean_allies(s["trust_leader"]),
@@ -109,7 +114,8 @@ def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, 
         "ally_troop_share": np.where(total > 0.0, ally_troops / np.where(total > 0.0, total, 1.0),
                                      0.0),
         "lead_effort": lead_effort,
-        "contribution_gini": gini(per_ally_contribution),
+        "contribution_gini": (np.full(trust.shape[:-1], np.nan) if light
+                              else gini(per_ally_contribution)),
         "reversals": np.asarray(reversals, dtype=np.float64),
         "attacks": np.asarray(attacks, dtype=np.float64),
         "policy_index": np.asarray(policy_index, dtype=np.float64),
@@ -132,6 +138,8 @@ def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, 
                                       / np.where(m_total > 0.0, m_total, 1.0), 0.0),
         "active": np.where(s["active"][..., 0], 1.0, 0.0),
     }
+    if light:
+        return step, mission, None
     ally = {
         "trust": s["trust"][..., 0, :],
         "trust_leader": s["trust_leader"][..., 0, :],

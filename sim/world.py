@@ -23,7 +23,7 @@ __all__ = ["World", "Event", "build_world", "init_allies", "policy_namespace", "
 
 EVENT_CODES = {
     "announcement": 0, "withdrawal": 1, "reversal": 2, "abandon_partner": 3, "election": 4,
-    "administration": 5, "domestic_shock": 6, "attack": 7, "mandate_expiry": 8,
+    "administration": 5, "domestic_shock": 6, "attack": 7, "mandate_expiry": 8, "deployment": 9,
 }
 
 
@@ -41,6 +41,7 @@ class Event:
     consulted: bool = False
     notice: bool = False
     enablers: bool = True
+    troops: bool = True
     size: float = 0.0
     policy: int = -1
     label: str = ""
@@ -66,7 +67,8 @@ class World:
     partner_dependence: np.ndarray  # (M,)
     mandate_end: np.ndarray        # (M,) int, horizon + 1 if none
     framework: np.ndarray          # (M,) int, -1 if none
-    adjacency: np.ndarray          # (N, N) float 0/1
+    adjacency: np.ndarray          # (N, N) float 0/1 (symmetric)
+    neighbours: object             # the same as a scipy.sparse CSR array (fast neighbour counts)
     degree: np.ndarray             # (N,)
     events: tuple[Event, ...]
     policy_names: tuple[str, ...]  # index 0: the run's configured policy
@@ -142,6 +144,7 @@ def build_world(cfg: RunConfig) -> World:
             ally=ally_index[e.ally] if e.ally is not None else -1,
             fraction=float(e.fraction), level=float(e.level or 0.0), horizon=int(e.horizon or 0),
             consulted=bool(e.consulted), notice=bool(e.notice), enablers=bool(e.enablers),
+            troops=bool(e.troops),
             size=float(e.size), policy=policy_idx(e.policy) if e.policy is not None else -1,
             label=e.date or f"step {step}"))
     events.sort(key=lambda ev: ev.step)  # stable: same-step events keep their listed order
@@ -151,8 +154,9 @@ def build_world(cfg: RunConfig) -> World:
     cycle = tuple(policy_idx(name) for name in adm.cycle)
 
     g = _network(cfg, names)
-    adjacency = nx.to_numpy_array(g, nodelist=range(len(names)), dtype=np.float64)
-    adjacency = (adjacency > 0).astype(np.float64)
+    neighbours = nx.to_scipy_sparse_array(g, nodelist=range(len(names)), dtype=np.float64,
+                                          format="csr")
+    neighbours.data[:] = 1.0
 
     def marr(attr):
         return np.array([float(getattr(m, attr)) for m in missions], dtype=np.float64)
@@ -169,7 +173,8 @@ def build_world(cfg: RunConfig) -> World:
                               for m in missions], dtype=np.int64),
         framework=np.array([ally_index[m.framework] if m.framework is not None else -1
                             for m in missions], dtype=np.int64),
-        adjacency=adjacency, degree=adjacency.sum(axis=1),
+        adjacency=neighbours.toarray(), neighbours=neighbours,
+        degree=np.asarray(neighbours.sum(axis=1)).reshape(-1),
         events=tuple(events), policy_names=tuple(policy_names),
         policy_table=np.array([_policy_vector(p) for p in policies], dtype=np.float64),
         admin_mode=adm.mode, admin_schedule=schedule, admin_cycle=cycle,

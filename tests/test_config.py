@@ -45,7 +45,7 @@ def _replace_scenario(cfg, **kw):
 
 BAD_OVERRIDES = [
     (["trust.asymetry=2"], "asymetry"),
-    (["trust.asymmetry=0.5"], "trust.asymmetry=0.5 is out of range: allowed [1, 10]"),
+    (["trust.asymmetry=0.05"], "trust.asymmetry=0.05 is out of range: allowed [0.1, 10]"),
     (["decision.election_hazard=1.5"], "decision.election_hazard=1.5 is out of range"),
     (["policy.p_consult=2"], "policy.p_consult=2.0 is out of range: allowed [0, 1]"),
     (["policy=impulsve"], "policy/impulsve"),

@@ -18,7 +18,7 @@ MISSIONS = ["stabilisation", "intelligence"]
 def events(draw):
     kinds = draw(st.lists(st.sampled_from([
         "announcement", "withdrawal", "reversal", "abandon_partner", "election", "administration",
-        "domestic_shock", "attack", "mandate_expiry"]), max_size=10))
+        "domestic_shock", "attack", "mandate_expiry", "deployment"]), max_size=10))
     out = []
     for kind in kinds:
         step = draw(st.integers(1, HORIZON))
@@ -29,7 +29,11 @@ def events(draw):
         elif kind == "withdrawal":
             out.append(EventSpec(kind=kind, step=step, mission=mission,
                                  fraction=draw(st.floats(0, 1)), consulted=draw(st.booleans()),
-                                 notice=draw(st.booleans()), enablers=draw(st.booleans())))
+                                 notice=draw(st.booleans()), enablers=draw(st.booleans()),
+                                 troops=draw(st.booleans())))
+        elif kind == "deployment":
+            out.append(EventSpec(kind=kind, step=step, mission=mission,
+                                 fraction=draw(st.floats(0, 1)), enablers=draw(st.booleans())))
         elif kind in ("reversal", "abandon_partner", "mandate_expiry"):
             out.append(EventSpec(kind=kind, step=step, mission=mission))
         elif kind == "election":

@@ -52,7 +52,7 @@ def test_both_drivers_write_the_same_numbers(tmp_path):
 
 
 @pytest.mark.parametrize("args,fragment", [
-    (["trust.asymmetry=0.5"], "trust.asymmetry=0.5 is out of range"),
+    (["trust.asymmetry=0.05"], "trust.asymmetry=0.05 is out of range"),
     (["trust.asymetry=2"], "Key 'asymetry' not in 'TrustConfig'"),
     (["policy=isolationist"], "Could not find 'policy/isolationist'"),
 ])

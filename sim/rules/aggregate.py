@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sum_allies", "sum_missions", "any_missions"]
+__all__ = ["sum_allies", "sum_missions", "any_missions", "neighbour_share"]
 
 
 def sum_allies(x):
@@ -29,3 +29,16 @@ def sum_missions(x):
 def any_missions(x):
     """True where any mission (second to last axis) is true, keeping the axis as length 1."""
     return np.any(np.asarray(x, dtype=bool), axis=-2, keepdims=True)
+
+
+def neighbour_share(member, adjacency, degree):
+    """Share of each ally's network neighbours that are members, per mission.
+
+    ``member`` is bool ``(..., M, N)``; ``adjacency`` a symmetric sparse ``(N, N)`` 0/1 matrix;
+    ``degree`` ``(N,)``. The counts are sums of zeros and ones, exact in any order, so a sparse
+    product gives the same bits as any other way of counting. Allies without neighbours get 0.
+    """
+    m = np.where(member, 1.0, 0.0)
+    flat = m.reshape(-1, m.shape[-1])
+    counts = np.asarray(adjacency @ flat.T).T.reshape(m.shape)
+    return counts / np.maximum(degree, 1.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["withdraw", "next_administration", "is_lead_election"]
+__all__ = ["withdraw", "deploy", "next_administration", "is_lead_election"]
 
 
 def withdraw(cut, fraction):
@@ -17,6 +17,18 @@ def withdraw(cut, fraction):
         fraction: in [0, 1].
     """
     return 1.0 - (1.0 - cut) * (1.0 - fraction)
+
+
+def deploy(cut, fraction):
+    """Share still withdrawn after the lead redeploys ``fraction`` of what it had withdrawn:
+    ``w' = w * (1 - fraction)``. A deployment is an action, not a reversal: it is good evidence
+    through the rise of the action level, and costs no honesty.
+
+    Args:
+        cut: w in [0, 1], share withdrawn by events.
+        fraction: in [0, 1].
+    """
+    return cut * (1.0 - fraction)
 
 
 def is_lead_election(step, *, period, phase):

@@ -161,7 +161,9 @@ def update_trust(r_leader, s_leader, r_country, s_country, r_honesty, s_honesty,
     """Phase 4, update trust: both stocks, honesty and reputation damage.
 
     Leader stock: all evidence. Country stock: ``country_weight`` of it plus domestic shocks
-    (``w- * shock``), which touch the country stock only.
+    (``w- * shock``), which touch the country stock only; its bad evidence fades more slowly than
+    its good evidence (``forgetting_country_bad``): structural doubt about the lead's durability
+    outlasts the administration that caused it (ECFR 2021; Pew 2021).
 
     Returns:
         dict with the new stocks, ``damage``, ``trust_leader``, ``trust_country``, ``honesty`` and
@@ -174,17 +176,18 @@ def update_trust(r_leader, s_leader, r_country, s_country, r_honesty, s_honesty,
     r_c = tr.forget_and_add(r_country, trust.country_weight * evidence["good"],
                             trust.forgetting_country)
     s_c = tr.forget_and_add(s_country, trust.country_weight * evidence["bad"] + shock_bad,
-                            trust.forgetting_country)
+                            trust.forgetting_country_bad)
     r_h = tr.forget_and_add(r_honesty, evidence["honesty_good"], trust.forgetting_honesty)
     s_h = tr.forget_and_add(s_honesty, evidence["honesty_bad"], trust.forgetting_honesty)
     dmg = tr.update_damage(damage, evidence["bad"] + shock_bad, damage_rate=trust.damage_rate,
                            heal_rate=trust.heal_rate)
-    t_l = tr.beta_trust(r_l, s_l)
-    t_c = tr.beta_trust(r_c, s_c)
+    a, b = trust.prior_good, trust.prior_bad
+    t_l = tr.beta_trust(r_l, s_l, a, b)
+    t_c = tr.beta_trust(r_c, s_c, a, b)
     return {
         "r_leader": r_l, "s_leader": s_l, "r_country": r_c, "s_country": s_c,
         "r_honesty": r_h, "s_honesty": s_h, "damage": dmg,
-        "trust_leader": t_l, "trust_country": t_c, "honesty": tr.beta_trust(r_h, s_h),
+        "trust_leader": t_l, "trust_country": t_c, "honesty": tr.beta_trust(r_h, s_h, a, b),
         "trust": tr.combined_trust(t_l, t_c, dmg, leader_weight=trust.leader_weight),
     }
 

@@ -25,21 +25,28 @@ __all__ = [
 ]
 
 
-def beta_trust(r, s):
-    """Expected trustworthiness of a beta-evidence stock.
+def beta_trust(r, s, prior_good=1.0, prior_bad=1.0):
+    """Expected trustworthiness of a beta-evidence stock with a prior.
 
-    Equation: ``T = (r + 1) / (r + s + 2)``.
+    Equation: ``T = (r + a) / (r + s + a + b)``.
+
+    The prior ``(a, b)`` is a pseudo-count that does not fade (Jøsang & Ismail's form is
+    ``a = b = 1``): it sets trust before any evidence, ``a / (a + b)``, and how much one month's
+    evidence can move it. A stronger prior keeps the response to good and bad evidence of the same
+    size closer to their weights' ratio.
 
     Args:
         r: good evidence, >= 0.
         s: bad evidence, >= 0.
+        prior_good: a > 0.
+        prior_bad: b > 0.
 
     Returns:
-        Trust in (0, 1); 0.5 with no evidence.
+        Trust in (0, 1).
 
     Source: Jøsang & Ismail (2002), "The beta reputation system", 15th Bled eConference.
     """
-    return (r + 1.0) / (r + s + 2.0)
+    return (r + prior_good) / (r + s + prior_good + prior_bad)
 
 
 def forget_and_add(stock, added, forgetting):
@@ -92,11 +99,11 @@ def bad_action_evidence(drop, trust_before, *, w_minus, friction, surprise_gain,
 def good_action_evidence(level, rise, pledged, *, w_plus, keep_weight, pledge_bonus):
     """Good evidence from what the lead does in a mission this step (actions, not promises).
 
-    Equation: ``e+ = w+ * (k * level * (1 + b * pledged) + max(0, rise))``.
+    Equation: ``e+ = w+ * (k * level + max(0, rise)) * (1 + b * pledged)``.
 
-    Holding an effort is mild good evidence each month; an action that honours a clear pledge
-    counts for more than either alone ("US action must be accompanied by clear diplomatic
-    commitments"); a rise in effort is evidence in proportion to its size.
+    Holding an effort is mild good evidence each month; a rise in effort is evidence in proportion
+    to its size; an action that honours a clear pledge counts for more than either alone ("US action
+    must be accompanied by clear diplomatic commitments").
 
     Args:
         level: the lead's action level in the mission, in [0, 1].
@@ -109,7 +116,7 @@ def good_action_evidence(level, rise, pledged, *, w_plus, keep_weight, pledge_bo
     Source: the essay ("actions, not promises"; "action accompanied by clear diplomatic
     commitments"); Jøsang & Ismail (2002).
     """
-    return w_plus * (keep_weight * level * (1.0 + pledge_bonus * pledged) + np.maximum(rise, 0.0))
+    return w_plus * (keep_weight * level + np.maximum(rise, 0.0)) * (1.0 + pledge_bonus * pledged)
 
 
 def promise_evidence(size, honesty, *, w_plus, promise_weight):
