@@ -47,9 +47,18 @@ def _read(sweep_dir: Path, complete: list[int], name: str, columns=None) -> pd.D
         return pd.DataFrame()
     try:
         table = ds.dataset(files, format="parquet").to_table(columns=columns)
-    except Exception as exc:
-        raise ValueError(f"{sweep_dir}: cannot read the chunks' {name} ({exc}); a corrupt chunk "
-                         "can be removed and re-run with the sweep command") from None
+    except Exception:
+        import pyarrow.parquet as pq
+        bad = []
+        for f in files:
+            try:
+                pq.read_metadata(f)
+            except Exception as exc:  # noqa: BLE001 - any unreadable file is reported
+                bad.append(f"{Path(f).parent.name} ({type(exc).__name__}: {exc})")
+        raise ValueError(
+            f"{sweep_dir}: cannot read {name} of chunk(s) {'; '.join(bad) or '?'}. Delete those "
+            f"chunk folders under {Path(sweep_dir) / 'chunks'} and re-run the sweep command: only "
+            "they will run again; every other run is kept.") from None
     return table.to_pandas()
 
 

@@ -76,3 +76,23 @@ def test_gate_passes_on_the_same_results_and_fails_beyond_tolerance(tmp_path):
     # an outcome missing from the sweep is reported
     res = compare(statistics(df[df.policy == "load_shifting_first"]), statistics(df))
     assert (res["status"] == "missing").sum() == len(res) // 2
+
+
+def test_compare_refuses_unpaired_or_incomplete_results(tmp_path):
+    from sim.analysis import compare
+    d = tmp_path / "c"
+    run_sweep(["experiment=smoke", "scenario.horizon=6", f"sweep.dir={d}"], progress="none")
+    df = collect(d)
+    base, treat = "immediate_burden_sharing", "load_shifting_first"
+    ok = compare(df, base, treat, ["final_trust"])
+    assert ok["n_pairs"].iloc[0] == 16
+    shifted = df.copy()
+    shifted.loc[shifted.policy == treat, "run"] += 1
+    with pytest.raises(ValueError, match="not run on the same seeds"):
+        compare(shifted, base, treat)
+    with pytest.raises(ValueError, match="missing runs: 0 runs of .* and 3 runs"):
+        compare(df.drop(df[df.policy == base].index[:3]), base, treat)
+    with pytest.raises(KeyError, match="unknown outcome 'burden'"):
+        compare(df, base, treat, ["burden"])
+    with pytest.raises(ValueError, match="policy 'steady' is not in the results"):
+        compare(df, base, "steady")

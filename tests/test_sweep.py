@@ -189,3 +189,19 @@ def test_any_run_of_a_sweep_reruns_alone_in_the_mesa_model_bit_for_bit(reference
         got = CoalitionModel(config=cfg, rng=seed, run=run).run_to_end().summary()
         row = df[df.run_id == rid].iloc[0]
         assert {k: got[k] for k in got} == {k: row[k] for k in got}, rid
+
+
+def test_a_corrupt_chunk_file_is_named_and_repaired_by_rerunning(reference, tmp_path):
+    import shutil
+    from sim.chunk import chunk_dir
+    _, ref = reference
+    d = tmp_path / "s"
+    args = SMALL + [f"sweep.dir={d}", "sweep.chunk_size=4"]
+    run_sweep(args, progress="none")
+    (chunk_dir(d, 3) / "summary.parquet").write_bytes(b"not a parquet file")
+    with pytest.raises(ValueError, match="chunk-000003"):
+        collect(d)
+    shutil.rmtree(chunk_dir(d, 3))
+    s = run_sweep(args, progress="none")
+    assert s["chunks_run_now"] == 1
+    pd.testing.assert_frame_equal(collect(d), ref)
