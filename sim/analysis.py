@@ -72,6 +72,23 @@ def _per_point(df: pd.DataFrame, name: str, contrast, n_points: int) -> np.ndarr
     return values.sort_index().to_numpy(dtype=np.float64)
 
 
+def _prepare(results, outcome, sampler, policy, scenario, contrast):
+    """The rows, SALib problem and per-point outcome for a sensitivity analysis."""
+    df = load(results)
+    meta = _meta(df, results)
+    problem = meta.get("problem")
+    if not problem or problem.get("sampler") != sampler:
+        raise ValueError(f"{sampler}() needs a sweep sampled with sweep.sampler={sampler}")
+    get_outcome(outcome)
+    df = _select(df, "scenario", scenario, "scenario")
+    if contrast is None:
+        df = _select(df, "policy", policy, "policy")
+    n_points = int(df["point"].max()) + 1
+    y = _per_point(df, outcome, contrast, n_points)
+    prob = {k: problem[k] for k in ("num_vars", "names", "bounds")}
+    return df, problem, prob, n_points, y
+
+
 @dataclass
 class SensitivityResult:
     """Sensitivity indices of one outcome."""
@@ -105,18 +122,8 @@ def sobol(results, outcome: str, *, policy=None, scenario=None, contrast=None,
     """
     from SALib.analyze import sobol as sobol_analyze
 
-    df = load(results)
-    meta = _meta(df, results)
-    problem = meta.get("problem")
-    if not problem or problem.get("sampler") != "sobol":
-        raise ValueError("sobol() needs a sweep sampled with sweep.sampler=sobol")
-    get_outcome(outcome)
-    df = _select(df, "scenario", scenario, "scenario")
-    if contrast is None:
-        df = _select(df, "policy", policy, "policy")
-    n_points = int(df["point"].max()) + 1
-    y = _per_point(df, outcome, contrast, n_points)
-    prob = {k: problem[k] for k in ("num_vars", "names", "bounds")}
+    df, problem, prob, n_points, y = _prepare(results, outcome, "sobol", policy, scenario,
+                                              contrast)
     si = sobol_analyze.analyze(prob, y, calc_second_order=problem["second_order"],
                                num_resamples=num_resamples, conf_level=conf_level, seed=seed)
     table = pd.DataFrame({"parameter": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
@@ -144,20 +151,10 @@ def morris(results, outcome: str, *, policy=None, scenario=None, contrast=None,
     """
     from SALib.analyze import morris as morris_analyze
 
-    df = load(results)
-    meta = _meta(df, results)
-    problem = meta.get("problem")
-    if not problem or problem.get("sampler") != "morris":
-        raise ValueError("morris() needs a sweep sampled with sweep.sampler=morris")
-    get_outcome(outcome)
-    df = _select(df, "scenario", scenario, "scenario")
-    if contrast is None:
-        df = _select(df, "policy", policy, "policy")
-    n_points = int(df["point"].max()) + 1
-    y = _per_point(df, outcome, contrast, n_points)
+    df, problem, prob, n_points, y = _prepare(results, outcome, "morris", policy, scenario,
+                                              contrast)
     names = problem["names"]
     x = (df.drop_duplicates("point").sort_values("point")[names].to_numpy(dtype=np.float64))
-    prob = {k: problem[k] for k in ("num_vars", "names", "bounds")}
     si = morris_analyze.analyze(prob, x, y, num_resamples=num_resamples, conf_level=conf_level,
                                 num_levels=problem["levels"], seed=seed)
     table = pd.DataFrame({"parameter": names, "mu": si["mu"], "mu_star": si["mu_star"],

@@ -115,33 +115,27 @@ class EnsembleResult:
             df.pop("policy_index").to_numpy().astype(int)]
         return df
 
+    def _entity_frame(self, arrays: dict, column: str, names) -> pd.DataFrame:
+        t1, r, k = next(iter(arrays.values())).shape
+        data = {
+            "seed": np.tile(np.repeat(self.seeds, k), t1),
+            "run": np.tile(np.repeat(self.runs, k), t1),
+            "step": np.repeat(np.arange(t1), r * k),
+            column: np.tile(np.asarray(names, dtype=object), t1 * r),
+        }
+        for key, v in arrays.items():
+            data[key] = v.reshape(-1)
+        return pd.DataFrame(data)
+
     def mission_frame(self) -> pd.DataFrame:
         """Tidy per-mission table: one row per (run, step, mission)."""
-        t1, r, m = self.missions["effectiveness"].shape
-        data = {
-            "seed": np.tile(np.repeat(self.seeds, m), t1),
-            "run": np.tile(np.repeat(self.runs, m), t1),
-            "step": np.repeat(np.arange(t1), r * m),
-            "mission": np.tile(np.asarray(self.world.mission_names, dtype=object), t1 * r),
-        }
-        for k, v in self.missions.items():
-            data[k] = v.reshape(-1)
-        return pd.DataFrame(data)
+        return self._entity_frame(self.missions, "mission", self.world.mission_names)
 
     def ally_frame(self) -> pd.DataFrame:
         """Tidy per-ally table: one row per (run, step, ally)."""
         if self.allies is None:
             raise ValueError("ally trajectories were not recorded (record_allies=False)")
-        t1, r, n = self.allies["trust"].shape
-        data = {
-            "seed": np.tile(np.repeat(self.seeds, n), t1),
-            "run": np.tile(np.repeat(self.runs, n), t1),
-            "step": np.repeat(np.arange(t1), r * n),
-            "ally": np.tile(np.asarray(self.world.ally_names, dtype=object), t1 * r),
-        }
-        for k, v in self.allies.items():
-            data[k] = v.reshape(-1)
-        return pd.DataFrame(data)
+        return self._entity_frame(self.allies, "ally", self.world.ally_names)
 
 
 class Ensemble:
