@@ -109,6 +109,15 @@ def plan(overrides=()) -> Sweep:
             other.pop("sweep")
             other = to_config(other)
             configs[name] = dataclasses.replace(base, scenario=other.scenario)
+    from sim.design import flatten_ranges
+    for key in flatten_ranges({**sw.levers, **sw.uncertainties}):
+        if key.startswith("missions."):
+            mission = key[len("missions."):].rpartition(".")[0]
+            for name, c in configs.items():
+                if mission not in [m.name for m in c.scenario.missions]:
+                    raise ConfigError(f"sweep: {key} varies mission {mission!r}, which scenario "
+                                      f"{name!r} does not have (its missions: "
+                                      f"{', '.join(m.name for m in c.scenario.missions)})")
     design = make_design(sw, base)
     folder = Path(sw.dir or Path("sweeps") / sw.name)
     return Sweep(folder, sw, base, configs, design, chunk_plan(design.runs, sw.chunk_size))
