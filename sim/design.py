@@ -24,7 +24,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from sim import rng
-from sim.config import (MISSION_FIELDS, PARAMETER_GROUPS, POLICY_PARAMETERS, ConfigError, ParameterRange,
+from sim.config import (MISSION_FIELDS, PARAMETER_GROUPS, ConfigError, ParameterRange,
                         RunConfig, SweepConfig, _check_range, parameter_range, policy_names, scenario_names)
 
 __all__ = ["ParameterRange", "SweepConfig", "Design", "make_design", "VARIABLE_GROUPS"]
@@ -272,7 +272,3 @@ def chunk_plan(runs: pd.DataFrame, chunk_size: int) -> list[tuple[int, int]]:
         for s in range(a, b, chunk_size):
             chunks.append((s, min(s + chunk_size, b)))
     return chunks
-
-
-def policy_parameter_names() -> tuple[str, ...]:
-    return tuple(f"policy.{p}" for p in POLICY_PARAMETERS)

@@ -8,7 +8,6 @@ or in an ensemble, agent by agent or vectorised.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import networkx as nx
@@ -19,12 +18,7 @@ from sim import rng
 from sim.config import (POLICY_PARAMETERS, ConfigError, PolicyConfig, RunConfig, event_step,
                         load_policy)
 
-__all__ = ["World", "Event", "build_world", "init_allies", "policy_namespace", "EVENT_CODES"]
-
-EVENT_CODES = {
-    "announcement": 0, "withdrawal": 1, "reversal": 2, "abandon_partner": 3, "election": 4,
-    "administration": 5, "domestic_shock": 6, "attack": 7, "mandate_expiry": 8, "deployment": 9,
-}
+__all__ = ["World", "Event", "build_world", "init_allies", "policy_namespace"]
 
 
 @dataclass(frozen=True)
@@ -280,14 +274,3 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
             out["interest"][..., mission_index[name], i] = value
     out["weight"] = out["force"] / np.sum(out["force"], axis=-1, keepdims=True)
     return out
-
-
-def describe(world: World) -> dict:
-    """A small JSON-able description of the world (for manifests)."""
-    d = {f.name: getattr(world, f.name) for f in dataclasses.fields(world)
-         if f.name in ("scenario", "horizon", "start", "ally_names", "mission_names",
-                       "policy_names", "admin_mode")}
-    d["n_events"] = len(world.events)
-    d["n_edges"] = int(world.adjacency.sum() // 2)
-    return d
-

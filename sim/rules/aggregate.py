@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sum_allies", "sum_missions", "any_missions", "neighbour_share"]
+__all__ = ["sum_allies", "sum_missions", "neighbour_share"]
 
 
 def sum_allies(x):
@@ -24,11 +24,6 @@ def sum_missions(x):
     for m in range(1, x.shape[-2]):
         acc = acc + x[..., m:m + 1, :]
     return acc
-
-
-def any_missions(x):
-    """True where any mission (second to last axis) is true, keeping the axis as length 1."""
-    return np.any(np.asarray(x, dtype=bool), axis=-2, keepdims=True)
 
 
 def neighbour_share(member, adjacency, degree):
