@@ -1,0 +1,315 @@
+"""The sweep dashboard (``/sweep``): a collected sweep, two policies, one outcome.
+
+Shows the outcome's distribution under each policy, the paired differences with their interval
+(:func:`sim.analysis.compare`), the outcome against a swept parameter, and opens any run of the sweep
+in the explorer with its exact configuration and seed (:func:`sim.collect.run_config`). The sweep
+folder comes from ``?dir=<folder>``, else ``$COALITION_SWEEP_DIR``, else the text input.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import solara  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sim.app import SWEEP_DIR_ENV, html  # noqa: E402
+from sim.app.explorer import explorer_url  # noqa: E402
+from sim.outcomes import HEADLINE, OUTCOMES  # noqa: E402
+from sim.plots import policy_colour  # noqa: E402
+
+__all__ = ["SweepPage", "load_sweep", "distribution_figure", "differences_figure",
+           "parameter_figure"]
+
+FIGSIZE = (6.4, 3.6)
+
+
+def load_sweep(folder: str):
+    """``(table, message)``: the collected sweep (None on failure) and what to tell the user."""
+    from sim.collect import SweepIncomplete, collect
+
+    if not folder:
+        return None, f"no sweep folder: type one above, or set ${SWEEP_DIR_ENV}"
+    try:
+        return collect(folder), ""
+    except SweepIncomplete as exc:
+        try:
+            return collect(folder, allow_missing=True), f"incomplete sweep, showing what is done: {exc}"
+        except Exception as exc2:  # noqa: BLE001 - shown to the user
+            return None, f"{type(exc2).__name__}: {exc2}"
+    except Exception as exc:  # noqa: BLE001 - shown to the user
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _label(outcome: str) -> str:
+    o = OUTCOMES.get(outcome)
+    if o is None:
+        return outcome
+    return o.label + (f" ({o.unit})" if o.unit else "")
+
+
+def _policies(baseline, treatment):
+    return [baseline] if baseline == treatment else [baseline, treatment]
+
+
+def distribution_figure(df: pd.DataFrame, outcome: str, baseline: str, treatment: str) -> Figure:
+    """Box plot with every run as a dot, one column per policy."""
+    fig = Figure(figsize=FIGSIZE, dpi=100, layout="constrained")
+    ax = fig.subplots()
+    policies = _policies(baseline, treatment)
+    data = [df.loc[df["policy"] == p, outcome].dropna().to_numpy(dtype=float) for p in policies]
+    ax.boxplot(data, positions=range(len(policies)), widths=0.5, showfliers=False,
+               medianprops={"color": "black"})
+    gen = np.random.default_rng(0)  # jitter only (plotting)
+    for i, (p, values) in enumerate(zip(policies, data)):
+        ax.scatter(i + gen.uniform(-0.15, 0.15, len(values)), values, s=14, alpha=0.7,
+                   color=policy_colour(p, i), zorder=3,
+                   label=f"{p} (n={len(values)}, mean {values.mean():.3g})" if len(values) else p)
+    ax.set_xticks(range(len(policies)), [f"{p}\n({'baseline' if i == 0 else 'treatment'})"
+                                         for i, p in enumerate(policies)], fontsize=8)
+    ax.set_ylabel(outcome)
+    ax.set_title(_label(outcome), fontsize=10)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    ax.grid(axis="y", alpha=0.25, lw=0.5)
+    return fig
+
+
+def differences_figure(diffs: pd.DataFrame | None, row: dict | None, outcome: str,
+                       baseline: str, treatment: str) -> Figure:
+    """Histogram of the paired differences with their mean and confidence interval."""
+    fig = Figure(figsize=FIGSIZE, dpi=100, layout="constrained")
+    ax = fig.subplots()
+    if diffs is not None and len(diffs):
+        d = diffs["difference"].to_numpy(dtype=float)
+        ax.hist(d, bins=min(30, max(5, len(d) // 2)), color="#999999", alpha=0.7,
+                label=f"{len(d)} pairs")
+    if row is not None:
+        ax.axvspan(row["ci_low"], row["ci_high"], color=policy_colour(treatment, 1), alpha=0.25,
+                   label=f"interval [{row['ci_low']:.3g}, {row['ci_high']:.3g}]")
+        ax.axvline(row["difference"], color=policy_colour(treatment, 1), lw=2,
+                   label=f"mean difference {row['difference']:.3g}")
+    ax.axvline(0.0, color="black", lw=0.8, ls=":")
+    ax.set_xlabel(f"{outcome}: {treatment} − {baseline} (same seeds)")
+    ax.set_ylabel("pairs")
+    ax.set_title("Paired differences", fontsize=10)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    return fig
+
+
+def parameter_figure(df: pd.DataFrame, outcome: str, parameter: str | None, baseline: str,
+                     treatment: str, bins: int = 6) -> Figure:
+    """The outcome against a swept parameter, one colour per policy, with binned means."""
+    fig = Figure(figsize=FIGSIZE, dpi=100, layout="constrained")
+    ax = fig.subplots()
+    if parameter is None or parameter not in df.columns:
+        ax.text(0.5, 0.5, "this sweep varies no parameter", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    x_all = df[parameter].to_numpy(dtype=float)
+    edges = np.unique(np.quantile(x_all, np.linspace(0, 1, bins + 1)))
+    for i, p in enumerate(_policies(baseline, treatment)):
+        sub = df[df["policy"] == p]
+        x = sub[parameter].to_numpy(dtype=float)
+        y = sub[outcome].to_numpy(dtype=float)
+        colour = policy_colour(p, i)
+        ax.scatter(x, y, s=12, alpha=0.5, color=colour, label=p)
+        if len(edges) > 2:
+            which = np.clip(np.digitize(x, edges[1:-1]), 0, len(edges) - 2)
+            centres, means = [], []
+            for b in range(len(edges) - 1):
+                sel = which == b
+                if sel.any():
+                    centres.append(x[sel].mean())
+                    means.append(np.nanmean(y[sel]))
+            ax.plot(centres, means, color=colour, lw=2, marker="o", ms=4)
+    ax.set_xlabel(parameter)
+    ax.set_ylabel(outcome)
+    ax.set_title(f"{outcome} against {parameter} (lines: binned means)", fontsize=10)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    ax.grid(alpha=0.25, lw=0.5)
+    return fig
+
+
+def _fmt(x) -> str:
+    try:
+        return f"{float(x):.4g}"
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _pct(level) -> str:
+    try:
+        return f"{float(level):.0%}"
+    except (TypeError, ValueError):
+        return "95%"
+
+
+def _comparison(df, baseline, treatment, outcome, scenario):
+    """``(row, diffs, message)`` from sim.analysis (the dashboard computes nothing itself)."""
+    import sim.analysis as analysis
+
+    if baseline == treatment:
+        return None, None, "choose two different policies to compare them"
+    if not hasattr(analysis, "compare"):
+        return None, None, "sim.analysis.compare is not available in this version of the package"
+    try:
+        table = analysis.compare(df, baseline=baseline, treatment=treatment, outcomes=[outcome],
+                                 scenario=scenario)
+        row = table.iloc[0].to_dict()
+    except Exception as exc:  # noqa: BLE001 - shown to the user
+        return None, None, f"no paired comparison: {type(exc).__name__}: {exc}"
+    diffs = None
+    if hasattr(analysis, "paired_differences"):
+        try:
+            diffs = analysis.paired_differences(df, baseline, treatment, outcome,
+                                                scenario=scenario)
+        except Exception:  # noqa: BLE001 - the histogram is optional
+            diffs = None
+    return row, diffs, ""
+
+
+_STYLE = """
+.coalition-fig img { max-width: 100%; height: auto; }
+.coalition-comparison table { border-collapse: collapse; font-size: 13px; margin: 4px 0 12px; }
+.coalition-comparison td, .coalition-comparison th { padding: 2px 10px;
+  border-bottom: 1px solid #ddd; }
+"""
+
+
+@solara.component
+def RunOpener(df: pd.DataFrame, folder: str, outcome: str, policies: list[str]):
+    """Pick a run of the sweep (by id, or among the extremes of the outcome) and open it."""
+    router = solara.use_router()
+    first = int(df["run_id"].iloc[0])
+    run_id, set_run_id = solara.use_state(first)
+    ids = set(int(i) for i in df["run_id"])
+    solara.HTML(unsafe_innerHTML=html.text("(its exact configuration, seed and replicate)",
+                                           bold="Open one run in the explorer"))
+    with solara.Row(style={"align-items": "center"}):
+        solara.InputInt("run id", value=run_id, on_value=set_run_id,
+                        classes=["coalition-run-id"])
+        solara.Button(f"open run {run_id} in the explorer", color="primary",
+                      classes=["coalition-open-run"], disabled=run_id not in ids,
+                      on_click=lambda: router.push(explorer_url(folder, run_id)))
+    if run_id in ids:
+        row = df[df["run_id"] == run_id].iloc[0]
+        params = (df.attrs.get("sweep") or {}).get("parameters", [])
+        solara.Text(f"run {run_id}: scenario {row['scenario']}, policy {row['policy']}, "
+                    f"seed {row['seed']}, replicate {row['run']}; "
+                    + ", ".join(f"{p}={_fmt(row[p])}" for p in params if p in row)
+                    + f"; {outcome} = {_fmt(row[outcome])}", classes=["coalition-run-info"])
+    else:
+        solara.Warning(f"no run {run_id} in this sweep (ids {min(ids)}..{max(ids)})")
+    sub = df[df["policy"].isin(policies)].sort_values(outcome)
+    if len(sub):
+        pick = pd.concat([sub.head(3), sub.tail(3)]).drop_duplicates("run_id")
+        solara.Text(f"lowest and highest {outcome} (click to pick):",
+                    style={"font-size": "13px"})
+        for _, r in pick.iterrows():
+            rid = int(r["run_id"])
+            solara.Button(f"run {rid}: {r['policy']}, {_fmt(r[outcome])}", text=True, small=True,
+                          classes=["coalition-pick-run"], style={"text-transform": "none"},
+                          on_click=lambda rid=rid: set_run_id(rid))
+
+
+@solara.component
+def SweepPage():
+    """The sweep dashboard."""
+    router = solara.use_router()
+    query = parse_qs(router.search or "")
+    start = query.get("dir", [os.environ.get(SWEEP_DIR_ENV, "")])[0]
+    folder, set_folder = solara.use_state(start)
+    df, message = solara.use_memo(lambda: load_sweep(folder), [folder])
+
+    scenario, set_scenario = solara.use_state(None)
+    baseline, set_baseline = solara.use_state(None)
+    treatment, set_treatment = solara.use_state(None)
+    outcome, set_outcome = solara.use_state(None)
+    parameter, set_parameter = solara.use_state(None)
+
+    solara.Title("Coalition credibility: sweep")
+    solara.Style(_STYLE)
+    ok = df is not None
+    scenarios = sorted(df["scenario"].unique()) if ok else []
+    policies = list(dict.fromkeys(df["policy"])) if ok else []
+    outcomes = [o for o in OUTCOMES if o in df.columns] if ok else []
+    params = ([p for p in (df.attrs.get("sweep") or {}).get("parameters", []) if p in df.columns]
+              if ok else [])
+    if ok:
+        scenario = scenario if scenario in scenarios else scenarios[0]
+        baseline = baseline if baseline in policies else policies[0]
+        treatment = treatment if treatment in policies else policies[min(1, len(policies) - 1)]
+        outcome = outcome if outcome in outcomes else next(
+            (o for o in HEADLINE if o in outcomes), outcomes[0])
+        parameter = parameter if parameter in params else (params[0] if params else None)
+    row, diffs, why = solara.use_memo(
+        lambda: (_comparison(df, baseline, treatment, outcome, scenario) if ok
+                 else (None, None, "")),
+        [id(df), baseline, treatment, outcome, scenario])
+    with solara.Sidebar():
+        with solara.Card("Sweep"):
+            solara.InputText("sweep folder", value=folder, on_value=set_folder,
+                             continuous_update=False, classes=["coalition-sweep-dir"])
+            if ok:
+                meta = df.attrs.get("sweep") or {}
+                solara.Text(f"{meta.get('name', Path(folder).name)}: {len(df)} runs of "
+                            f"{meta.get('n_runs', len(df))}")
+        if ok:
+            with solara.Card("Compare"):
+                solara.Select("scenario", values=scenarios, value=scenario, on_value=set_scenario,
+                              classes=["coalition-scenario"])
+                solara.Select("baseline policy", values=policies, value=baseline,
+                              on_value=set_baseline, classes=["coalition-baseline"])
+                solara.Select("treatment policy", values=policies, value=treatment,
+                              on_value=set_treatment, classes=["coalition-treatment"])
+                solara.Select("outcome", values=outcomes, value=outcome, on_value=set_outcome,
+                              classes=["coalition-outcome"])
+                if params:
+                    solara.Select("swept parameter", values=params, value=parameter,
+                                  on_value=set_parameter, classes=["coalition-parameter"])
+
+    if not ok:
+        solara.Warning(message)
+        return
+    if message:
+        solara.Warning(message)
+    sub = df[df["scenario"] == scenario]
+
+    o = OUTCOMES[outcome]
+    solara.HTML(tag="h3", unsafe_innerHTML=html.escape(o.label),
+                classes=["coalition-outcome-label"])
+    solara.Text(f"{outcome}: {o.direction} is better" + (f"; unit: {o.unit}" if o.unit else ""))
+    if row is not None:
+        solara.HTML(unsafe_innerHTML=html.table(
+            ["baseline mean", "treatment mean", "difference (treatment − baseline)",
+             f"{_pct(row.get('conf_level', 0.95))} interval", "effect size (d_z)",
+             "treatment better in", "pairs"],
+            [[_fmt(row["baseline_mean"]), _fmt(row["treatment_mean"]), _fmt(row["difference"]),
+              f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]", _fmt(row["effect_size"]),
+              f"{row['win_share']:.0%} of pairs", int(row["n_pairs"])]],
+            numeric=(0, 1, 2, 4, 6)), classes=["coalition-comparison"])
+    elif why:
+        solara.Info(why)
+    with solara.Columns([1, 1]):
+        with solara.Column(classes=["coalition-fig", "coalition-sweep-dist"]):
+            solara.FigureMatplotlib(distribution_figure(sub, outcome, baseline, treatment),
+                                    format="png", bbox_inches="tight", dpi=100)
+        with solara.Column(classes=["coalition-fig", "coalition-sweep-diff"]):
+            solara.FigureMatplotlib(differences_figure(diffs, row, outcome, baseline, treatment),
+                                    format="png", bbox_inches="tight", dpi=100)
+    with solara.Columns([1, 1]):
+        with solara.Column(classes=["coalition-fig", "coalition-sweep-param"]):
+            solara.FigureMatplotlib(parameter_figure(sub, outcome, parameter, baseline,
+                                                     treatment), format="png",
+                                    bbox_inches="tight", dpi=100)
+        with solara.Column():
+            RunOpener(sub, folder, outcome, _policies(baseline, treatment))
