@@ -20,8 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.stats import qmc
 
 from sim import rng
 from sim.config import (MISSION_FIELDS, PARAMETER_GROUPS, ConfigError, ParameterRange,
@@ -133,6 +131,7 @@ def _to_distribution(u: np.ndarray, spec: ParameterRange) -> np.ndarray:
     lo, hi = spec.low, spec.high
     if spec.dist == "uniform":
         return lo + (hi - lo) * u
+    from scipy import stats  # heavy: imported only when a distribution needs it
     if spec.dist == "normal":
         mu, sd = (lo + hi) / 2.0, (hi - lo) / 4.0
         a, b = (lo - mu) / sd, (hi - mu) / sd
@@ -209,6 +208,7 @@ def make_design(sw: SweepConfig, base: RunConfig) -> Design:
         values = (np.array(list(itertools.product(*axes)), dtype=np.float64)
                   if names else np.zeros((1, 0)))
     elif sw.sampler == "lhs":
+        from scipy.stats import qmc
         sampler = qmc.LatinHypercube(d=len(names) or 1, seed=rng.derive_seed(sw.seed, 1))
         u = sampler.random(sw.samples)[:, :len(names)]
         values = np.column_stack([_to_distribution(u[:, j], specs[n]) for j, n in enumerate(names)]) \
