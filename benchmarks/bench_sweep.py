@@ -146,9 +146,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         one = sweep(1, 1, tmp / "one", 1)
-        s2 = sweep(10_000 // k, 2, tmp / "s2", 1000 // k)
-        s1 = sweep(10_000 // k, 1, tmp / "s1", 1000 // k)
-        big = sweep(100_000 // k, 2, tmp / "big", 10_000 // k)
+        # one chunk per process for 10^4 runs; 10^5 runs in chunks of 5,000 (a chunk advances
+        # at most 1,000 runs at a time, so memory does not grow with the chunk)
+        s2 = sweep(10_000 // k, 2, tmp / "s2", 5000 // k)
+        s1 = sweep(10_000 // k, 1, tmp / "s1", 5000 // k)
+        big = sweep(100_000 // k, 2, tmp / "big", 5000 // k)
     n_batch = 200 // k
     br = batch_run_rate(n_batch, 2)
     e30, b30 = per_agent_step(30, 1000 // k)

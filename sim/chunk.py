@@ -27,6 +27,7 @@ from sim.config import CONFIG_DIR, register_configs, to_config
 from sim.manifest import write_json, write_parquet
 
 ID_COLUMNS = ("run_id", "scenario", "policy", "point", "replicate", "seed", "run")
+ENSEMBLE_BATCH = 1000   # runs advanced together; memory grows with it, speed hardly beyond
 
 
 def chunk_dir(sweep_dir: Path, k: int) -> Path:
@@ -41,8 +42,7 @@ def load_sweep(sweep_dir: Path) -> dict:
     return json.loads((Path(sweep_dir) / "sweep.json").read_text())
 
 
-def run_chunk(sweep_dir: Path, k: int, meta: dict | None = None,
-              runs: pd.DataFrame | None = None) -> dict:
+def run_chunk(sweep_dir: Path, k: int) -> dict:
     """Run chunk ``k`` of the sweep in ``sweep_dir`` unless it is already complete."""
     from sim.ensemble import Ensemble
 
@@ -50,13 +50,11 @@ def run_chunk(sweep_dir: Path, k: int, meta: dict | None = None,
     out = chunk_dir(sweep_dir, k)
     if (out / "done.json").exists():
         return json.loads((out / "done.json").read_text())
-    meta = meta or load_sweep(sweep_dir)
+    meta = load_sweep(sweep_dir)
     first, stop = meta["chunks"][k]
-    if runs is None:  # row groups hold chunk_size runs: read only the ones this chunk needs
-        part = pd.read_parquet(sweep_dir / "design" / "runs.parquet",
-                               filters=[("run_id", ">=", first), ("run_id", "<", stop)])
-    else:
-        part = runs.iloc[first:stop]
+    # row groups hold chunk_size runs: read only the ones this chunk needs
+    part = pd.read_parquet(sweep_dir / "design" / "runs.parquet",
+                           filters=[("run_id", ">=", first), ("run_id", "<", stop)])
     t0 = time.perf_counter()
     try:
         faults = os.environ.get("COALITION_FAULT_CHUNKS", "")
@@ -65,13 +63,25 @@ def run_chunk(sweep_dir: Path, k: int, meta: dict | None = None,
         scenario = part["scenario"].iloc[0]
         cfg = to_config(meta["configs"][scenario])
         params = meta["parameters"]
-        ens = Ensemble(cfg, seeds=part["seed"].to_numpy(), runs=part["run"].to_numpy(),
-                       varied={p: part[p].to_numpy() for p in params},
-                       policies=part["policy"].tolist(),
-                       light=not meta["sweep"]["trajectories"])
-        res = ens.run()
-        ids = part[list(ID_COLUMNS) + list(params)].reset_index(drop=True)
-        summary = pd.concat([ids, pd.DataFrame(res.summary_arrays)], axis=1)
+        trajectories = meta["sweep"]["trajectories"]
+        summaries, steps, missions = [], [], []
+        for lo in range(0, len(part), ENSEMBLE_BATCH):   # bounded memory whatever the chunk size
+            sub = part.iloc[lo:lo + ENSEMBLE_BATCH]
+            res = Ensemble(cfg, seeds=sub["seed"].to_numpy(), runs=sub["run"].to_numpy(),
+                           varied={p: sub[p].to_numpy() for p in params},
+                           policies=sub["policy"].tolist(), light=not trajectories).run()
+            ids = sub[list(ID_COLUMNS) + list(params)].reset_index(drop=True)
+            summaries.append(pd.concat([ids, pd.DataFrame(res.summary_arrays)], axis=1))
+            if trajectories:
+                t1, m = res.world.horizon + 1, res.world.n_missions
+                run_ids = sub["run_id"].to_numpy()
+                st = res.step_frame().drop(columns=["seed", "run"])
+                st.insert(0, "run_id", np.tile(run_ids, t1))
+                ms = res.mission_frame().drop(columns=["seed", "run"])
+                ms.insert(0, "run_id", np.tile(np.repeat(run_ids, m), t1))
+                steps.append(st)
+                missions.append(ms)
+        summary = pd.concat(summaries, ignore_index=True)
         bad = ~np.isfinite(summary.select_dtypes("number").to_numpy()).all(axis=1)
         if bad.any():
             raise FloatingPointError(f"non-finite outcomes in runs "
@@ -79,15 +89,9 @@ def run_chunk(sweep_dir: Path, k: int, meta: dict | None = None,
         out.mkdir(parents=True, exist_ok=True)
         files = {"summary.parquet": len(summary)}
         write_parquet(summary, out / "summary.parquet")
-        if meta["sweep"]["trajectories"]:
-            steps = res.step_frame().drop(columns=["seed"])
-            steps.insert(0, "run_id", np.tile(part["run_id"].to_numpy(), res.world.horizon + 1))
-            steps = steps.drop(columns=["run"])
-            missions = res.mission_frame().drop(columns=["seed"])
-            m = res.world.n_missions
-            missions.insert(0, "run_id", np.tile(np.repeat(part["run_id"].to_numpy(), m),
-                                                 res.world.horizon + 1))
-            missions = missions.drop(columns=["run"])
+        if trajectories:
+            steps = pd.concat(steps, ignore_index=True)
+            missions = pd.concat(missions, ignore_index=True)
             write_parquet(steps, out / "steps.parquet")
             write_parquet(missions, out / "missions.parquet")
             files["steps.parquet"] = len(steps)

@@ -392,6 +392,12 @@ class CoalitionModel(mesa.Model):
         self.apply_event(ev)
         self.event_log[-1]["source"] = "injected"
 
+    @property
+    def queued_events(self) -> list[dict]:
+        """Events injected by hand that take effect in the next step."""
+        return [e for e in self.event_log
+                if e.get("source") == "injected" and e["step"] == self.steps_done + 1]
+
     def record(self) -> None:
         """Phase 9: record this step (our tidy history and Mesa's DataCollector)."""
         self._feed_step()

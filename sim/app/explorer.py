@@ -396,8 +396,7 @@ def InjectPanel(model):
             solara.Button("reverse the last decision", outlined=True, small=True,
                           classes=["coalition-inject-reversal"],
                           on_click=lambda: inject("reversal", "reversal"))
-        pending = [e for e in model.event_log
-                   if e.get("source") == "injected" and e.get("step") == t + 1]
+        pending = model.queued_events
         if pending:
             solara.Text("queued: " + "; ".join(f"{e['kind']} ({e['mission']})" for e in pending),
                         classes=["coalition-pending"])
