@@ -38,11 +38,13 @@ class LeadNation(Agent):
         p = model.params
         self.troops0 = _col(world.lead_troops)
         self.enablers0 = _col(world.lead_enablers)
-        self.troops = self.troops0.copy()
-        self.enablers = self.enablers0.copy()
+        active0 = _col(world.initially_active, bool)
+        self.troops = np.where(active0, self.troops0, 0.0)
+        self.enablers = np.where(active0, self.enablers0, 0.0)
         self.level = phases.pol.action_level(self.troops, self.enablers, self.troops0,
                                              troop_weight=p["trust"].troop_weight)
-        self.level_ref = self.level.copy()
+        self.level_ref = phases.pol.action_level(self.troops0, self.enablers0, self.troops0,
+                                                 troop_weight=p["trust"].troop_weight)
         self.cut_troops = np.zeros((m, 1))
         self.cut_enablers = np.zeros((m, 1))
         self.prev_cut_troops = np.zeros((m, 1))
@@ -186,7 +188,7 @@ class Mission(Agent):
         self.threat = self.threat0
         self.partner_capacity = float(world.partner_capacity[index])
         self.partner_dependence = float(world.partner_dependence[index])
-        self.active = self.mandate_end > 0
+        self.active = bool(world.initially_active[index])
         self.effectiveness = 0.0
         self.eff_without_lead = 0.0
 
@@ -253,7 +255,7 @@ class Ally(Agent):
         self._refresh_trust()
         m = model.world.n_missions
         fw = model.world.framework
-        self.member = (fw == index).reshape(m, 1)
+        self.member = ((fw == index) & model.world.initially_active).reshape(m, 1)
         self.was_member = self.member.copy()
         self.effort = np.where(self.member & ~model.world.is_core.reshape(m, 1), 1.0, 0.0)
         self.contribution = self._contribution()

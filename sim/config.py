@@ -386,6 +386,7 @@ EVENT_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "domestic_shock": (("size",), ()),
     "attack": (("ally", "mission"), ()),
     "mandate_expiry": (("mission",), ()),
+    "mission_start": (("mission",), ()),
 }
 
 
@@ -877,6 +878,24 @@ def validate_scenario(s: ScenarioConfig) -> None:
             raise ConfigError(f"{ep}.horizon={ev.horizon} must be >= 1 month")
         if ev.size < 0:
             raise ConfigError(f"{ep}.size={ev.size} must be >= 0")
+    starts = {}
+    for j, ev in enumerate(s.events):
+        if ev.kind == "mission_start":
+            if ev.mission in starts:
+                raise ConfigError(f"scenario.events[{j}] (mission_start): mission {ev.mission!r} "
+                                  "already has a mission_start event")
+            starts[ev.mission] = event_step(s, ev, f"scenario.events[{j}]")
+    for j, ev in enumerate(s.events):
+        if ev.kind != "mission_start" and ev.mission in starts:
+            step = event_step(s, ev, f"scenario.events[{j}]")
+            if step < starts[ev.mission]:
+                raise ConfigError(f"scenario.events[{j}] ({ev.kind}) at step {step} concerns "
+                                  f"mission {ev.mission!r} before it starts (step "
+                                  f"{starts[ev.mission]})")
+    for i, m in enumerate(s.missions):
+        if m.name in starts and m.mandate_end is not None and m.mandate_end <= starts[m.name]:
+            raise ConfigError(f"scenario.missions[{i}].mandate_end={m.mandate_end} is not after "
+                              f"its mission_start (step {starts[m.name]})")
 
 
 # --------------------------------------------------------------------------------------------------

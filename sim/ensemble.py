@@ -255,7 +255,7 @@ class Ensemble:
         s["stress"] = np.zeros((r, 1, n))
         member = np.zeros((r, m, n), dtype=bool)
         for j, fw in enumerate(w.framework):
-            if fw >= 0:
+            if fw >= 0 and w.initially_active[j]:
                 member[:, j, fw] = True
         s["member"] = member
         s["was_member"] = member.copy()
@@ -290,16 +290,18 @@ class Ensemble:
                                   f"with mission in {list(w.mission_names)} and field in "
                                   f"{sorted(per_mission)}")
             per_mission[fld][:, w.mission_names.index(mission), 0] = values
-        s["troops"] = self._troops0.copy()
-        s["enablers"] = self._enablers0.copy()
+        active0 = mcol(w.initially_active, bool)
+        s["troops"] = np.where(active0, self._troops0, 0.0)
+        s["enablers"] = np.where(active0, self._enablers0, 0.0)
         s["level"] = phases.pol.action_level(s["troops"], s["enablers"], self._troops0,
                                              troop_weight=t.troop_weight)
-        s["level_ref"] = s["level"].copy()
+        s["level_ref"] = phases.pol.action_level(self._troops0, self._enablers0, self._troops0,
+                                                 troop_weight=t.troop_weight)
         s["threat"] = self._threat0.copy()
         s["baseline"] = s["perception"].copy()
         s["partner_capacity"] = partner_capacity
         s["partner_dependence"] = partner_dependence
-        s["active"] = mcol(w.mandate_end > 0, bool)
+        s["active"] = active0
         s["cut_troops"] = np.zeros((r, m, 1))
         s["cut_enablers"] = np.zeros((r, m, 1))
         s["prev_cut_troops"] = np.zeros((r, m, 1))
@@ -587,6 +589,8 @@ def apply_event_arrays(ev, s, fl, t, changed, new_index):
     elif k == "mandate_expiry":
         fl["ended"][:, j] |= s["active"][:, j]
         s["active"][:, j] = False
+    elif k == "mission_start":
+        s["active"][:, j] = True
     elif k == "domestic_shock":
         fl["shock"] += ev.size
     elif k == "attack":

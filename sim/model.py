@@ -169,6 +169,8 @@ class CoalitionModel(mesa.Model):
             mission = self.missions[j]
             f["ended"][j, 0] |= mission.active
             mission.active = False
+        elif k == "mission_start":
+            self.missions[j].active = True
         elif k == "domestic_shock":
             f["shock"] += ev.size
         elif k == "attack":

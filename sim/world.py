@@ -60,6 +60,8 @@ class World:
     partner_capacity: np.ndarray   # (M,)
     partner_dependence: np.ndarray  # (M,)
     mandate_end: np.ndarray        # (M,) int, horizon + 1 if none
+    initially_active: np.ndarray   # (M,) bool: False if the mandate ends at once or the mission
+                                   # opens later (a mission_start event)
     framework: np.ndarray          # (M,) int, -1 if none
     adjacency: np.ndarray          # (N, N) float 0/1 (symmetric)
     neighbours: object             # the same as a scipy.sparse CSR array (fast neighbour counts)
@@ -165,6 +167,10 @@ def build_world(cfg: RunConfig) -> World:
         partner_dependence=marr("partner_dependence"),
         mandate_end=np.array([m.mandate_end if m.mandate_end is not None else s.horizon + 1
                               for m in missions], dtype=np.int64),
+        initially_active=np.array([
+            (m.mandate_end is None or m.mandate_end > 0)
+            and not any(e.kind == "mission_start" and e.mission == m.name for e in s.events)
+            for m in missions]),
         framework=np.array([ally_index[m.framework] if m.framework is not None else -1
                             for m in missions], dtype=np.int64),
         adjacency=neighbours.toarray(), neighbours=neighbours,

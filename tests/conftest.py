@@ -20,7 +20,10 @@ def eventful(cfg, *, horizon=48, mode="fixed"):
                        election_phase=5),
               AllySpec(name="small", force=200.0, capacity=0.3)]
     missions = [dataclasses.replace(s.missions[0], framework="framework", mandate_end=horizon - 4),
-                s.missions[1]]
+                s.missions[1],
+                dataclasses.replace(s.missions[0], name="late", framework="framework",
+                                    mandate_end=horizon - 10, required_force=3000.0,
+                                    lead_troops=500.0)]
     events = [
         EventSpec(kind="announcement", step=2, mission="stabilisation", level=0.9, horizon=6),
         EventSpec(kind="withdrawal", step=5, mission="stabilisation", fraction=0.5,
@@ -38,6 +41,8 @@ def eventful(cfg, *, horizon=48, mode="fixed"):
         EventSpec(kind="administration", step=14, policy="impulsive"),
         EventSpec(kind="abandon_partner", step=20, mission="stabilisation"),
         EventSpec(kind="mandate_expiry", step=30, mission="intelligence"),
+        EventSpec(kind="mission_start", step=8, mission="late"),
+        EventSpec(kind="withdrawal", step=20, mission="late", fraction=0.5),
     ]
     if mode == "fixed":
         adm = AdministrationsConfig(mode="fixed", schedule=[

@@ -36,6 +36,11 @@ def test_drivers_agree_on_every_event_kind_and_administrations(baseline, mode):
         assert_same_history(model.history(), res, k)
     fired = CoalitionModel(config=cfg, rng=3).run_to_end().event_frame()
     assert set(fired["kind"]) == {e.kind for e in cfg.scenario.events}
+    late = list(res.world.mission_names).index("late")          # opens with a mission_start
+    assert (res.missions["members"][:8, :, late] == 0).all()
+    assert (res.missions["lead_troops"][:8, :, late] == 0).all()
+    assert (res.missions["active"][:8, :, late] == 0).all() and (res.missions["active"][8, :, late] == 1).all()
+    assert (res.missions["members"][8:, :, late] > 0).any()
 
 
 def test_same_seed_same_frames_different_seed_different_frames(baseline):
