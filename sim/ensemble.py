@@ -238,6 +238,11 @@ class Ensemble:
         seed3 = self.seeds.reshape(r, 1, 1)
         run3 = self.runs.reshape(r, 1, 1)
         self._seed3, self._run3 = seed3, run3
+        self._entities = (rng.entity_id(np.arange(n).reshape(1, 1, n)),
+                          rng.entity_id(np.arange(n).reshape(1, 1, n),
+                                        np.arange(m).reshape(1, m, 1)),
+                          rng.entity_id(0, np.arange(m).reshape(1, m, 1)),
+                          rng.entity_id(0, -1))
         allies = init_allies(cfg, w, seed3, run3)
         s = dict(allies)
         t = p["trust"]
@@ -368,10 +373,7 @@ class Ensemble:
         r, m, n = self.n_runs, w.n_missions, w.n_allies
         t = self.t + 1
         P = rng.Purpose
-        ent_a = rng.entity_id(np.arange(n).reshape(1, 1, n))
-        ent_am = rng.entity_id(np.arange(n).reshape(1, 1, n), np.arange(m).reshape(1, m, 1))
-        ent_m = rng.entity_id(0, np.arange(m).reshape(1, m, 1))
-        ent_lead = rng.entity_id(0, -1)
+        ent_a, ent_am, ent_m, ent_lead = self._entities
 
         # 1. events ------------------------------------------------------------------------------
         fl = new_flags((r, m, n))

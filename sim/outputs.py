@@ -88,8 +88,8 @@ def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, 
     lead_effort = np.sum(np.where(stab_m, lead_effort_m, 0.0), axis=-1)
     total = ally_troops + lead_troops
     total_effort = ally_effort + lead_effort
-    per_ally_contribution = np.sum(contribution, axis=-2)                # (R, N)
     trust = s["trust"][..., 0, :]
+    per_ally_contribution = None if light else np.sum(contribution, axis=-2)   # (R, N)
     if light:
         q = np.full((3,) + trust.shape[:-1], np.nan)
     else:

@@ -76,15 +76,17 @@ def sensitivity_figure(result, path=None):
     return fig
 
 
-def _bands(ax, df, column, by, order=None, q=(0.1, 0.9)):
-    groups = order or sorted(df[by].unique())
-    for i, g in enumerate(groups):
-        sub = df[df[by] == g].groupby("step")[column]
-        med = sub.median()
-        lo, hi = sub.quantile(q[0]), sub.quantile(q[1])
-        c = policy_colour(g, i)
-        ax.plot(med.index, med.to_numpy(), color=c, lw=1.8, label=g.replace("_", " "))
-        ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=c, alpha=0.18, lw=0)
+def _band(ax, grouped, colour, label, q=(0.1, 0.9)):
+    """Median line and quantile band of a per-step grouped series."""
+    med, lo, hi = grouped.median(), grouped.quantile(q[0]), grouped.quantile(q[1])
+    ax.plot(med.index, med.to_numpy(), color=colour, lw=1.8, label=label)
+    ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=colour, alpha=0.18, lw=0)
+
+
+def _bands(ax, df, column, by, order=None):
+    for i, g in enumerate(order or sorted(df[by].unique())):
+        _band(ax, df[df[by] == g].groupby("step")[column], policy_colour(g, i),
+              g.replace("_", " "))
 
 
 def trust_trajectories(steps, path=None, by="policy"):
@@ -126,11 +128,11 @@ def membership_over_time(missions, path=None, by="policy"):
 
 
 def burden_share_over_time(steps, path=None, by="policy"):
-    """Allies' share of the troops in stabilisation missions over time, per policy."""
+    """Allies' share of the burden (troop-equivalents) in stabilisation missions over time."""
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     _bands(ax, steps, "ally_burden_share", by)
     ax.set_xlabel("month")
-    ax.set_ylabel("allies' share of the troops (0–1)")
+    ax.set_ylabel("allies' share of the burden (0–1)")
     ax.set_ylim(0, 1)
     ax.set_title("Burden sharing over time (median, 10–90% band)")
     ax.legend(loc="best")
@@ -219,10 +221,7 @@ def administrations_figure(steps, changes=(), path=None, by="policy"):
     fig, ax = plt.subplots(figsize=(7.5, 4))
     for col, colour, label in (("trust_leader", "#2166ac", "trust in the leader"),
                                ("trust_country", "#b2182b", "trust in the lead country")):
-        g = steps.groupby("step")[col]
-        med, lo, hi = g.median(), g.quantile(0.1), g.quantile(0.9)
-        ax.plot(med.index, med.to_numpy(), color=colour, lw=1.8, label=label)
-        ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=colour, alpha=0.18, lw=0)
+        _band(ax, steps.groupby("step")[col], colour, label)
     for step, name in changes:
         ax.axvline(step, color="0.4", ls="--", lw=0.8)
         ax.text(step + 1, 0.03, name.replace("_", " "), rotation=90, va="bottom", fontsize=8,
