@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -34,18 +35,13 @@ try:
 except ImportError:  # pragma: no cover - a message, not a test
     sys.exit("bench_kernel.py needs numba: .venv/bin/pip install -e '.[kernel-spike]'")
 
-from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
-
+from bench_sweep import per_agent_step
 from sim.config import compose
 from sim.ensemble import Ensemble
 from sim.rules import phases
 
 R, N, CAPTURE_STEP, REPEAT = 1000, 30, 60, 30
 
-OBSERVE_ARGS = ("level_prev", "level", "ended", "kept", "fulfilled", "reversed_",
-                "announced_withdrawal", "announced_pledge", "abandoned", "notice",
-                "cut_unconsulted", "consulted", "member", "neighbour_share", "trust_prev",
-                "honesty", "active")
 STOCKS = ("r_leader", "s_leader", "r_country", "s_country", "r_honesty", "s_honesty", "damage")
 OUTPUTS = STOCKS + ("trust_leader", "trust_country", "honesty", "trust")
 TRUST_PARAMS = ("w_plus", "asymmetry", "friction", "surprise_gain", "unconsulted_penalty",
@@ -124,16 +120,28 @@ def fused_observe_update(lp, lv, ended, kept, ful, rev, aw, ap, ab, notice, cu, 
             out[10, r, n] = min(lw * tl + (1.0 - lw) * tc, 1.0 - dd)
 
 
+@contextmanager
+def replaced(**wrappers):
+    """Temporarily replace functions of :mod:`sim.rules.phases` (the ensemble looks them up there)."""
+    originals = {k: getattr(phases, k) for k in wrappers}
+    for k, fn in wrappers.items():
+        setattr(phases, k, fn)
+    try:
+        yield
+    finally:
+        for k, fn in originals.items():
+            setattr(phases, k, fn)
+
+
 def capture(cfg):
-    """The real arguments of phases 3-4 at CAPTURE_STEP, and the ensemble's time per ally-step."""
+    """The real arguments of phases 3-4 at month CAPTURE_STEP of an R-run ensemble."""
     seen = {}
     observe, update = phases.observe, phases.update_trust
     ens = Ensemble(cfg, seeds=1, runs=range(R), light=True)
 
     def observe_spy(*args):
         if ens.t + 1 == CAPTURE_STEP:
-            seen["observe"] = [np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a
-                               for a in args]
+            seen["observe"] = args
         return observe(*args)
 
     def update_spy(*args):
@@ -141,29 +149,10 @@ def capture(cfg):
             seen["update"] = args
         return update(*args)
 
-    phases.observe, phases.update_trust = observe_spy, update_spy
-    try:
+    with replaced(observe=observe_spy, update_trust=update_spy):
         while ens.t < CAPTURE_STEP:
             ens.step()
-    finally:
-        phases.observe, phases.update_trust = observe, update
     return seen
-
-
-def per_ally_step(cfg):
-    best_e = best_b = math.inf
-    side = max(10, int(math.sqrt(N)) + 1)
-    for _ in range(3):
-        t = time.perf_counter()
-        Ensemble(cfg, seeds=1, runs=range(R), light=True).run()
-        best_e = min(best_e, (time.perf_counter() - t) / (R * N * cfg.scenario.horizon))
-        m = BoltzmannWealth(BoltzmannScenario(n=N, width=side, height=side, rng=1))
-        steps = 20000 // N
-        t = time.perf_counter()
-        for _ in range(steps):
-            m.step()
-        best_b = min(best_b, (time.perf_counter() - t) / (N * steps))
-    return best_e * 1e9, best_b * 1e9
 
 
 ALLY_PHASES = ("observe", "update_trust", "decide", "attack_and_perceive",
@@ -173,7 +162,6 @@ ALLY_PHASES = ("observe", "update_trust", "decide", "attack_and_perceive",
 def ally_phase_share(cfg) -> float:
     """Share of a numpy ensemble run spent inside the ally-level phase functions (timed wrappers)."""
     spent = [0.0]
-    originals = {k: getattr(phases, k) for k in ALLY_PHASES}
 
     def timed(fn):
         def wrapper(*args, **kwargs):
@@ -184,43 +172,29 @@ def ally_phase_share(cfg) -> float:
                 spent[0] += time.perf_counter() - t
         return wrapper
 
-    for k, fn in originals.items():
-        setattr(phases, k, timed(fn))
-    try:
+    with replaced(**{k: timed(getattr(phases, k)) for k in ALLY_PHASES}):
         t = time.perf_counter()
         Ensemble(cfg, seeds=1, runs=range(R), light=True).run()
         total = time.perf_counter() - t
-    finally:
-        for k, fn in originals.items():
-            setattr(phases, k, fn)
     return spent[0] / total
 
 
 def main() -> None:
     cfg = compose(["scenario=baseline", f"scenario.allies.n={N}", "policy=load_shifting_first"])
     seen = capture(cfg)
-    obs_args = seen["observe"]
-    *obs_values, tp = obs_args
-    stock_args = seen["update"][:7]
-    shock = np.ascontiguousarray(np.broadcast_to(seen["update"][8], (R, 1, 1)), dtype=np.float64)
-    as_f = [np.ascontiguousarray(np.broadcast_to(a, np.shape(a)), dtype=a.dtype)
-            if isinstance(a, np.ndarray) else a for a in obs_values]
-    # the kernel indexes [r, m, n]: give every input its full rank
-    shapes = {"ally": (R, 1, N), "mission": (R, cfg_missions(as_f), 1)}
-    kernel_in = []
-    for name, a in zip(OBSERVE_ARGS, as_f):
-        a = np.asarray(a)
-        if a.ndim < 3:
-            a = np.broadcast_to(a, shapes["ally"] if name in ("consulted",) else shapes["mission"])
-        kernel_in.append(np.ascontiguousarray(a))
-    stocks = [np.ascontiguousarray(np.broadcast_to(a, (R, 1, N)), dtype=np.float64)
-              for a in stock_args]
+    *obs_values, tp = seen["observe"]
+    stock_args, shock_arg = seen["update"][:7], seen["update"][8]
+    # the kernel indexes [r, m, n]: the ensemble passes every input at full rank already
+    assert all(np.ndim(a) == 3 for a in obs_values), "observe's inputs are (R, M|1, N|1)"
+    kernel_in = [np.ascontiguousarray(a) for a in obs_values]
+    stocks = [np.ascontiguousarray(a, dtype=np.float64) for a in stock_args]
+    shock = np.ascontiguousarray(shock_arg, dtype=np.float64)
     params = [float(getattr(tp, k)) for k in TRUST_PARAMS]
     out = np.empty((len(OUTPUTS), R, N))
 
     def numpy_path():
         ev = phases.observe(*obs_values, tp)
-        return phases.update_trust(*stock_args, ev, seen["update"][8], tp)
+        return phases.update_trust(*stock_args, ev, shock_arg, tp)
 
     def kernel_path():
         fused_observe_update(*kernel_in, *stocks, shock, *params, out)
@@ -235,12 +209,13 @@ def main() -> None:
         t = time.perf_counter()
         kernel_path()
         t_k = min(t_k, time.perf_counter() - t)
-    differ = {k: int(np.sum(np.broadcast_to(ref[k], (R, 1, N))[:, 0, :] != out[i]))
+    differ = {k: int(np.sum(ref[k][:, 0, :] != out[i]))
               for i, k in enumerate(OUTPUTS)}
     x = np.random.default_rng(1).exponential(3.0, 10**6) * -1.0
     exp_differ = float(np.mean(np.exp(x) != _libm_exp(x)))
 
-    e_ns, b_ns = per_ally_step(cfg)
+    e_us, b_us = per_agent_step(N, R)     # the same measurement as bench_sweep.py
+    e_ns, b_ns = e_us * 1e3, b_us * 1e3
     ally_share = ally_phase_share(cfg)
     speedup = t_np / t_k
     share = t_np / (R * N) * 1e9 / e_ns
@@ -260,10 +235,6 @@ def main() -> None:
     print(f"if every phase sped up {speedup:.1f}x: {e_ns / speedup:.0f} ns per ally-step, ratio "
           f"1/{b_ns / (e_ns / speedup):.1f} (goal 1/30: {b_ns / 30:.0f} ns)")
     print(f"numba {numba.__version__}, numpy {np.__version__}, Python {sys.version.split()[0]}")
-
-
-def cfg_missions(values) -> int:
-    return max(np.shape(a)[1] for a in values if np.ndim(a) == 3)
 
 
 @numba.vectorize(["float64(float64)"])
