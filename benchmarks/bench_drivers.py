@@ -17,8 +17,8 @@ import time
 import numpy as np
 
 from sim.config import compose
-from sim.ensemble import Ensemble
-from sim.model import CoalitionModel
+from sim.drivers.ensemble import Ensemble
+from sim.drivers.mesa import CoalitionModel
 
 
 def time_mesa(cfg, n):

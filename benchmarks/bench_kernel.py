@@ -37,7 +37,7 @@ except ImportError:  # pragma: no cover - a message, not a test
 
 from bench_sweep import per_agent_step
 from sim.config import compose
-from sim.ensemble import Ensemble
+from sim.drivers.ensemble import Ensemble
 from sim.rules import phases
 
 R, N, CAPTURE_STEP, REPEAT = 1000, 30, 60, 30

@@ -91,7 +91,7 @@ def batch_run_rate(n: int, procs: int) -> float:
     code = f"""
 import time
 from mesa.batchrunner import batch_run
-from sim.model import CoalitionModel
+from sim.drivers.mesa import CoalitionModel
 if __name__ == "__main__":
     t = time.perf_counter()
     batch_run(CoalitionModel, {{"scenario": "baseline", "policy": "load_shifting_first",
@@ -114,7 +114,7 @@ def per_agent_step(n_allies: int, runs: int) -> tuple[float, float]:
 import math, time
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannWealth, BoltzmannScenario
 from sim.config import compose
-from sim.ensemble import Ensemble
+from sim.drivers.ensemble import Ensemble
 n, R = {n_allies}, {runs}
 cfg = compose(["scenario=baseline", f"scenario.allies.n={{n}}", "policy=load_shifting_first"])
 Ensemble(cfg, seeds=1, runs=range(2)).run()

@@ -1,69 +1,8 @@
-"""Generate the parameter tables of ``docs/ODD.md`` from the schema: ``python -m sim.docs``.
-
-The tables sit between ``<!-- parameters:start -->`` and ``<!-- parameters:end -->``; a test fails
-when they are out of date, so the ODD always lists every parameter with its default, range and
-meaning as declared in :mod:`sim.config`.
-"""
-
-from __future__ import annotations
+"""`python -m sim.docs`: regenerate the ODD's parameter tables (:mod:`sim.config.docs`)."""
 
 import sys
-from pathlib import Path
 
-from sim.config import CONFIG_DIR, parameter_table
-
-ODD = CONFIG_DIR.parent / "docs" / "ODD.md"
-START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
-
-GROUP_TITLES = {
-    "trust": "Trust (`trust.*`, sim/rules/trust.py)",
-    "decision": "Ally decision (`decision.*`, sim/rules/decisions.py)",
-    "operations": "Missions and threat (`operations.*`, sim/rules/missions.py)",
-    "capacity": "Capacity (`capacity.*`, sim/rules/capacity.py, sim/rules/missions.py)",
-    "grievance": "Grievance (`grievance.*`, sim/rules/capacity.py)",
-    "policy": "Lead policy (`policy.*`, sim/rules/policies.py)",
-    "scenario.allies": "Generated allies (`scenario.allies.*`, sim/world.py)",
-}
-
-
-def parameter_markdown() -> str:
-    rows = parameter_table()
-    out = []
-    for group, title in GROUP_TITLES.items():
-        out.append(f"\n#### {title}\n")
-        out.append("| parameter | default | range | meaning |")
-        out.append("|---|---|---|---|")
-        for r in rows:
-            if r["group"] != group:
-                continue
-            unit = f" ({r['unit']})" if r["unit"] else ""
-            out.append(f"| `{group}.{r['name']}` | {r['default']!r} | {r['range']} | "
-                       f"{r['doc']}{unit} |")
-    return "\n".join(out).strip() + "\n"
-
-
-def render(text: str) -> str:
-    if START not in text or END not in text:
-        raise SystemExit(f"{ODD}: markers {START} / {END} not found")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{parameter_markdown()}{END}{tail}"
-
-
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    text = ODD.read_text()
-    new = render(text)
-    if "--check" in argv:
-        if new != text:
-            print(f"{ODD} is out of date: run `python -m sim.docs`", file=sys.stderr)
-            return 1
-        return 0
-    if new != text:
-        ODD.write_text(new)
-        print(f"updated {ODD}")
-    return 0
-
+from sim.config.docs import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -5,10 +5,10 @@ import json
 import pandas as pd
 import pytest
 
-from sim.analysis import morris, sobol
-from sim.collect import collect
-from sim.gate import compare, main as gate_main, statistics
-from sim.sweep import run_sweep
+from sim.analysis.compare import morris, sobol
+from sim.experiments.collect import collect
+from sim.analysis.gate import compare, main as gate_main, statistics
+from sim.experiments.sweep import run_sweep
 
 # asymmetry scales bad evidence only; the steady lead never cuts or reverses, so asymmetry has no
 # effect at all on its runs (an analytic zero), while the Press weight changes decisions.
@@ -79,7 +79,7 @@ def test_gate_passes_on_the_same_results_and_fails_beyond_tolerance(tmp_path):
 
 
 def test_compare_refuses_unpaired_or_incomplete_results(tmp_path):
-    from sim.analysis import compare
+    from sim.analysis.compare import compare
     d = tmp_path / "c"
     run_sweep(["experiment=smoke", "scenario.horizon=6", f"sweep.dir={d}"], progress="none")
     df = collect(d)

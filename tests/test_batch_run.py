@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from mesa.batchrunner import batch_run
 
-from sim.model import CoalitionModel
+from sim.drivers.mesa import CoalitionModel
 
 
 def test_batch_run_is_reproducible_and_matches_direct_runs():

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from sim.calibrate import calibrate, load_history
+from sim.analysis.calibrate import calibrate, load_history
 from sim.config import ConfigError, compose
-from sim.ensemble import Ensemble
+from sim.drivers.ensemble import Ensemble
 
 BASE = ["scenario=baseline", "policy=impulsive", "scenario.start=2010-01", "scenario.horizon=60"]
 

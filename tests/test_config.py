@@ -7,7 +7,7 @@ import pytest
 
 from sim.config import (CONFIG_DIR, AllySpec, ConfigError, EventSpec, compose, load_policy,
                         policy_names, scenario_names, validate)
-from sim.ensemble import Ensemble
+from sim.drivers.ensemble import Ensemble
 
 GROUPS = ["scenario", "policy", "trust", "decision", "operations", "capacity", "grievance"]
 
@@ -125,7 +125,7 @@ def test_scenario_errors_name_the_problem(baseline):
 
 
 def test_dates_count_months_from_the_start(baseline):
-    from sim.world import build_world
+    from sim.core.world import build_world
     cfg = _replace_scenario(baseline, start="2018-12", horizon=24, events=[
         EventSpec(kind="withdrawal", date="2019-10", mission="stabilisation")])
     validate(cfg)

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from sim.config import MISSION_FIELDS, parameter_table
-from sim.docs import ODD, render
+from sim.config.docs import ODD, render
 
 ROOT = Path(__file__).resolve().parent.parent
 

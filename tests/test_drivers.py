@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from sim.config import compose, policy_names, scenario_names, validate
-from sim.ensemble import Ensemble
-from sim.model import CoalitionModel
+from sim.drivers.ensemble import Ensemble
+from sim.drivers.mesa import CoalitionModel
 from tests.conftest import assert_same_history, eventful
 
 CASES = [(s, p) for s in scenario_names() for p in policy_names()]

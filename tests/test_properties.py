@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config import EventSpec, compose, policy_names, validate
-from sim.ensemble import Ensemble
-from sim.model import CoalitionModel
+from sim.drivers.ensemble import Ensemble
+from sim.drivers.mesa import CoalitionModel
 
 HORIZON = 24
 MISSIONS = ["stabilisation", "intelligence"]

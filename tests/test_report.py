@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from sim.config import ConfigError
-from sim.report import make_report
+from sim.analysis.report import make_report
 
 TINY = ["sweep.samples=8", "sweep.replicates=1", "scenario.horizon=24"]
 

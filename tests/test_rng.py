@@ -1,7 +1,7 @@
 import numpy as np
 from scipy import stats
 
-from sim import rng
+from sim.core import rng
 
 
 def test_uniform_is_in_unit_interval_and_uniform():

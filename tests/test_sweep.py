@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.collect import SweepIncomplete, collect
+from sim.experiments.collect import SweepIncomplete, collect
 from sim.config import ConfigError
-from sim.sweep import plan, run_sweep
+from sim.experiments.sweep import plan, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["experiment=smoke", "scenario.horizon=12"]
@@ -171,7 +171,7 @@ def test_a_failing_chunk_is_named_the_rest_kept_and_a_rerun_completes(reference,
 
 
 def test_trajectories_are_tidy_per_run_and_step(tmp_path):
-    from sim.collect import collect_trajectories
+    from sim.experiments.collect import collect_trajectories
     d = tmp_path / "s"
     run_sweep(SMALL + [f"sweep.dir={d}", "sweep.trajectories=true"], progress="none")
     steps = collect_trajectories(d)
@@ -181,8 +181,8 @@ def test_trajectories_are_tidy_per_run_and_step(tmp_path):
 
 
 def test_any_run_of_a_sweep_reruns_alone_in_the_mesa_model_bit_for_bit(reference):
-    from sim.collect import run_config
-    from sim.model import CoalitionModel
+    from sim.experiments.collect import run_config
+    from sim.drivers.mesa import CoalitionModel
     d, df = reference
     for rid in (0, 13, 31):
         cfg, seed, run = run_config(d, rid)
@@ -193,7 +193,7 @@ def test_any_run_of_a_sweep_reruns_alone_in_the_mesa_model_bit_for_bit(reference
 
 def test_a_corrupt_chunk_file_is_named_and_repaired_by_rerunning(reference, tmp_path):
     import shutil
-    from sim.chunk import chunk_dir
+    from sim.experiments.chunk import chunk_dir
     _, ref = reference
     d = tmp_path / "s"
     args = SMALL + [f"sweep.dir={d}", "sweep.chunk_size=4"]

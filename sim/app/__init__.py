@@ -12,7 +12,7 @@ Serve both with one command::
     .venv/bin/python -m sim.app --port 9000 --sweep-dir sweeps/smoke
 
 The pages only lay out and plot what the package's public API returns (``CoalitionModel``,
-``sim.collect``, ``sim.analysis``, ``sim.outcomes``); they hold no model or analysis logic.
+``sim.collect``, ``sim.analysis``, ``sim.analysis.outcomes``); they hold no model or analysis logic.
 Importing this package does not import solara: the pages live in :mod:`sim.app.pages`.
 """
 

@@ -1,4 +1,4 @@
-"""The explorer: one run of :class:`~sim.model.CoalitionModel` in Mesa's ``SolaraViz``.
+"""The explorer: one run of :class:`~sim.drivers.mesa.CoalitionModel` in Mesa's ``SolaraViz``.
 
 SolaraViz supplies step / play / reset and the parameter inputs; this module supplies the figures
 (trust, missions, burden shares, effectiveness and threat, the alliance network), the month's event
@@ -33,7 +33,7 @@ from mesa.visualization.utils import update_counter  # noqa: E402
 
 from sim.app import html  # noqa: E402
 from sim.config import compose, policy_names, scenario_names  # noqa: E402
-from sim.model import CoalitionModel  # noqa: E402
+from sim.drivers.mesa import CoalitionModel  # noqa: E402
 
 __all__ = ["ExplorerModel", "ExplorerPage", "model_params", "explorer_url", "FEED_LENGTH",
            "trust_figure", "missions_figure", "burden_figure", "effectiveness_figure",
@@ -75,7 +75,7 @@ class ExplorerModel(CoalitionModel):
                  run_id: int | None = None):
         self.origin = None
         if sweep_dir is not None and run_id is not None:
-            from sim.collect import collect, run_config
+            from sim.experiments.collect import collect, run_config
             cfg, s, r = run_config(sweep_dir, int(run_id))
             super().__init__(config=cfg, rng=s, run=r)
             names = collect(sweep_dir, columns=["run_id"]).attrs["sweep"]["parameters"]

@@ -23,8 +23,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from sim.app import SWEEP_DIR_ENV, html  # noqa: E402
 from sim.app.explorer import explorer_url  # noqa: E402
-from sim.outcomes import HEADLINE, OUTCOMES  # noqa: E402
-from sim.plots import policy_colour  # noqa: E402
+from sim.analysis.outcomes import HEADLINE, OUTCOMES  # noqa: E402
+from sim.analysis.plots import policy_colour  # noqa: E402
 
 __all__ = ["SweepPage", "load_sweep", "distribution_figure", "differences_figure",
            "parameter_figure"]
@@ -34,7 +34,7 @@ FIGSIZE = (6.4, 3.6)
 
 def load_sweep(folder: str):
     """``(table, message)``: the collected sweep (None on failure) and what to tell the user."""
-    from sim.collect import SweepIncomplete, collect
+    from sim.experiments.collect import SweepIncomplete, collect
 
     if not folder:
         return None, f"no sweep folder: type one above, or set ${SWEEP_DIR_ENV}"
@@ -155,7 +155,7 @@ def _pct(level) -> str:
 
 def _comparison(df, baseline, treatment, outcome, scenario):
     """``(row, diffs, message)`` from sim.analysis (the dashboard computes nothing itself)."""
-    import sim.analysis as analysis
+    import sim.analysis.compare as analysis
 
     if baseline == treatment:
         return None, None, "choose two different policies to compare them"

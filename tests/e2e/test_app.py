@@ -246,7 +246,7 @@ def test_explorer_policy_steps_and_injected_withdrawal(server, page):
 
 
 def test_sweep_page_outcome_and_open_a_run(server, page, sweep_dir):
-    from sim.collect import collect
+    from sim.experiments.collect import collect
 
     page.goto(server + "sweep")
     page.locator(".coalition-sweep-dist img").wait_for()

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from sim.app import explorer, sweep
 from sim.app.__main__ import command
-from sim.model import CoalitionModel
+from sim.drivers.mesa import CoalitionModel
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ replicates; `python -m sim.validate` prints the same table."""
 
 import pytest
 
-from sim.validate import run_all
+from sim.analysis.patterns import run_all
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from sim.config import CONFIG_DIR, register_configs, to_config
-from sim.manifest import write_json, write_parquet
+from sim.experiments.io import write_json, write_parquet
 
 ID_COLUMNS = ("run_id", "scenario", "policy", "point", "replicate", "seed", "run")
 ENSEMBLE_BATCH = 1000   # runs advanced together; memory grows with it, speed hardly beyond
@@ -44,7 +44,7 @@ def load_sweep(sweep_dir: Path) -> dict:
 
 def run_chunk(sweep_dir: Path, k: int) -> dict:
     """Run chunk ``k`` of the sweep in ``sweep_dir`` unless it is already complete."""
-    from sim.ensemble import Ensemble
+    from sim.drivers.ensemble import Ensemble
 
     sweep_dir = Path(sweep_dir)
     out = chunk_dir(sweep_dir, k)
@@ -117,6 +117,3 @@ register_configs()
 def main(cfg: DictConfig) -> None:
     run_chunk(Path(cfg.sweep_dir), int(cfg.chunk))
 
-
-if __name__ == "__main__":
-    main()

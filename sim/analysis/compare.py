@@ -1,7 +1,7 @@
 """Analysis of collected sweeps: sensitivity indices (Sobol, Morris) and paired policy comparisons.
 
 Functions take the table from :func:`sim.collect.collect` (or a sweep folder) and return plain
-DataFrames plus what is needed to draw them (:mod:`sim.plots`).
+DataFrames plus what is needed to draw them (:mod:`sim.analysis.plots`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import outcome as get_outcome
+from sim.analysis.outcomes import outcome as get_outcome
 
 __all__ = ["SensitivityResult", "sobol", "morris", "load"]
 
@@ -21,7 +21,7 @@ __all__ = ["SensitivityResult", "sobol", "morris", "load"]
 def load(results) -> pd.DataFrame:
     """A collected sweep: pass the DataFrame through, or collect a sweep folder."""
     if isinstance(results, (str, Path)):
-        from sim.collect import collect
+        from sim.experiments.collect import collect
         return collect(results)
     if not isinstance(results, pd.DataFrame):
         raise TypeError("results must be a DataFrame from sim.collect.collect or a sweep folder")
@@ -100,7 +100,7 @@ class SensitivityResult:
     info: dict = field(default_factory=dict)
 
     def figure(self, path=None):
-        from sim.plots import sensitivity_figure
+        from sim.analysis.plots import sensitivity_figure
         return sensitivity_figure(self, path)
 
 
@@ -110,7 +110,7 @@ def sobol(results, outcome: str, *, policy=None, scenario=None, contrast=None,
 
     Args:
         results: a collected Sobol sweep (``sweep.sampler=sobol``) or its folder.
-        outcome: a summary column (see :mod:`sim.outcomes`).
+        outcome: a summary column (see :mod:`sim.analysis.outcomes`).
         policy: which policy's runs (needed when the sweep has several, unless ``contrast``).
         scenario: which scenario's runs (needed when several).
         contrast: ``(treatment, baseline)``: analyse the paired difference between two policies.
@@ -222,7 +222,7 @@ def compare(results, baseline: str, treatment: str, outcomes=None, *, scenario=N
         results: a collected sweep (or its folder) with both policies run on the same
             (scenario, point, replicate, seed, run).
         baseline, treatment: policy names.
-        outcomes: outcome names (default: :data:`sim.outcomes.HEADLINE`).
+        outcomes: outcome names (default: :data:`sim.analysis.outcomes.HEADLINE`).
         scenario: restrict to one scenario (default: all pairs, all scenarios).
         n_boot, conf_level, seed: bootstrap settings.
 
@@ -230,7 +230,7 @@ def compare(results, baseline: str, treatment: str, outcomes=None, *, scenario=N
         ValueError: policies missing, runs without partner, pairs not on the same seeds.
         KeyError: an unknown outcome.
     """
-    from sim.outcomes import HEADLINE
+    from sim.analysis.outcomes import HEADLINE
 
     df = load(results)
     if scenario is not None:

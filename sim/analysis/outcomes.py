@@ -1,6 +1,6 @@
 """The outcomes that matter for the question, each defined once with its direction.
 
-Every outcome is a column of the per-run summary (:mod:`sim.outputs`); ``direction`` says whether
+Every outcome is a column of the per-run summary (:mod:`sim.core.recording`); ``direction`` says whether
 more is better (``higher``) or worse (``lower``) for sustained, real burden sharing.
 """
 

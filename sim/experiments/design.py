@@ -21,14 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim import rng
-from sim.config import (MISSION_FIELDS, PARAMETER_GROUPS, ConfigError, ParameterRange,
-                        RunConfig, SweepConfig, _check_range, parameter_range, policy_names, scenario_names)
+from sim.config import ConfigError, RunConfig, SweepConfig, policy_names, scenario_names
+from sim.core import rng
+from sim.config.params import check_value, parse_parameter
+from sim.config.schema import ParameterRange, parameter_range
 
-__all__ = ["ParameterRange", "SweepConfig", "Design", "make_design", "VARIABLE_GROUPS"]
-
-# groups whose parameters may vary per run inside one ensemble
-VARIABLE_GROUPS = ("trust", "decision", "operations", "capacity", "grievance", "policy")
+__all__ = ["ParameterRange", "SweepConfig", "Design", "make_design"]
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
 
 
@@ -65,64 +63,38 @@ def flatten_ranges(specs, prefix="") -> dict:
 
 
 def _check_parameter(name: str, spec: ParameterRange, sampler: str, base: RunConfig, kind: str):
-    group, _, pname = name.partition(".")
-    if group == "missions":
-        mission, _, fld = pname.rpartition(".")
-        missions = {m.name for m in base.scenario.missions}
-        if mission not in missions or fld not in MISSION_FIELDS:
-            raise ConfigError(f"sweep.{kind}.{name}: write missions.<mission>.<field> with mission "
-                              f"in {sorted(missions)} and field in {sorted(MISSION_FIELDS)}")
-        if kind == "levers":
-            raise ConfigError(f"sweep.levers.{name}: a mission's data is an uncertainty, not a lever")
-        lo, hi, lo_open, doc = MISSION_FIELDS[fld]
-        meta = {"range": (lo, hi), "doc": doc, "lo_open": lo_open, "hi_open": False}
-        values = spec.values or [spec.low, spec.high]
-        if not spec.values and (spec.low is None or spec.high is None):
-            raise ConfigError(f"sweep.{kind}.{name}: give low and high (or values for a grid)")
-        if not spec.values and not spec.low < spec.high:
-            raise ConfigError(f"sweep.{kind}.{name}: empty range [{spec.low}, {spec.high}] "
-                              "(low must be below high)")
-        for v in values:
-            _check_range(f"sweep.{kind}.{name}", v, meta)
-        return
-    if group not in VARIABLE_GROUPS:
-        raise ConfigError(
-            f"sweep.{kind}.{name}: only parameters of {', '.join(VARIABLE_GROUPS)} can vary per "
-            "run (vary scenario data by listing scenarios in sweep.scenarios)")
-    cls = PARAMETER_GROUPS[group]
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    if pname not in fields or "range" not in fields[pname].metadata:
-        known = sorted(f"{group}.{n}" for n, f in fields.items() if "range" in f.metadata)
-        raise ConfigError(f"sweep.{kind}: unknown parameter {name!r} (known in {group}: "
-                          f"{', '.join(known)})")
-    if kind == "levers" and group != "policy":
+    try:
+        p = parse_parameter(name, missions=list(base.scenario.missions))
+    except ConfigError as exc:
+        raise ConfigError(f"sweep.{kind}: {exc}") from None
+    if kind == "levers" and not p.is_lever:
         raise ConfigError(f"sweep.levers.{name}: levers are what the lead controls (policy.*); "
-                          "put ally behaviour parameters under sweep.uncertainties")
-    if kind == "uncertainties" and group == "policy":
+                          "put ally behaviour parameters and mission data under "
+                          "sweep.uncertainties")
+    if kind == "uncertainties" and p.is_lever:
         raise ConfigError(f"sweep.uncertainties.{name}: policy parameters are levers; put them "
                           "under sweep.levers")
-    meta = fields[pname].metadata
     if spec.values:
         if sampler != "grid":
             raise ConfigError(f"sweep.{kind}.{name}: explicit values need sampler=grid "
                               f"(sampler={sampler} samples ranges: give low and high)")
         for v in spec.values:
-            _check_range(f"sweep.{kind}.{name} value", v, meta)
+            check_value(p, v, f"sweep.{kind}.{name} value")
         return
     if spec.low is None or spec.high is None:
         raise ConfigError(f"sweep.{kind}.{name}: give low and high (or values for a grid)")
+    check_value(p, spec.low, f"sweep.{kind}.{name}.low")
+    check_value(p, spec.high, f"sweep.{kind}.{name}.high")
     if not spec.low < spec.high:
         raise ConfigError(f"sweep.{kind}.{name}: empty range [{spec.low}, {spec.high}] "
                           "(low must be below high)")
-    _check_range(f"sweep.{kind}.{name}.low", spec.low, meta)
-    _check_range(f"sweep.{kind}.{name}.high", spec.high, meta)
     if spec.dist not in ("uniform", "normal", "triangular"):
         raise ConfigError(f"sweep.{kind}.{name}.dist={spec.dist!r}: allowed uniform, normal, "
                           "triangular")
     if spec.dist == "triangular" and (spec.mode is None or not spec.low <= spec.mode <= spec.high):
         raise ConfigError(f"sweep.{kind}.{name}: a triangular distribution needs mode in "
                           f"[{spec.low}, {spec.high}]")
-    if pname in ("cut_start", "pledge_horizon", "impulse_notice"):
+    if p.integer:
         raise ConfigError(f"sweep.{kind}.{name} is an integer: list its values with sampler=grid")
 
 

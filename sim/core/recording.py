@@ -1,18 +1,24 @@
-"""What a run records each step, and the per-run summaries, computed identically by both drivers.
+"""What a run records each step, the per-run summaries, and the recorded results as tidy tables.
 
-Inputs are arrays with a leading run axis: ally values ``(R, 1, N)``, ally-mission values
-``(R, M, N)``, mission values ``(R, M, 1)``. The agent-by-agent driver gathers its agents into
-``R = 1`` arrays and calls the same functions.
+One recorder serves both drivers: :class:`Recorder` takes the state (R runs; the Mesa model's has
+R = 1) and the month's :class:`~sim.core.schedule.MonthReport` after every step and keeps
+trajectories indexed ``[step, run, ...]``; :class:`Results` turns them into tidy tables with
+per-run summaries (:func:`summarise`).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
+from sim.core.state import State
+from sim.core.world import World
 from sim.rules.aggregate import sum_allies
 
 __all__ = ["STEP_COLUMNS", "MISSION_COLUMNS", "ALLY_COLUMNS", "SUMMARY_COLUMNS", "record_step",
-           "gini", "summarise"]
+           "gini", "summarise", "Recorder", "Results"]
 
 STEP_COLUMNS = (
     "trust", "trust_leader", "trust_country", "trust_p10", "trust_p50", "trust_p90", "honesty",
@@ -47,8 +53,7 @@ def _mean_allies(x):
     return sum_allies(x)[..., 0, 0] / x.shape[-1]
 
 
-def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, policy_index,
-                enabler_value, required_force, light=False):
+def record_step(state: State, *, exits, joins, attacks, enabler_value, light=False):
     """One step's outputs.
 
     Burden is counted in troop-equivalents: a mission's troops plus its enablers valued at
@@ -57,20 +62,30 @@ def record_step(s: dict, is_core: np.ndarray, exits, joins, reversals, attacks, 
     troop share counts troops only.
 
     Args:
-        s: state arrays (see :mod:`sim.ensemble` for the names).
-        is_core: (M,) bool.
+        state: the state after the step.
         exits, joins: (R, M, N) bool, this step's voluntary exits and joins.
-        reversals: (R,) cumulative reversals; attacks: (R,) attacks this step.
-        policy_index: (R,) index of the policy in force.
+        attacks: (R,) attacks this step.
         enabler_value: ``operations.enabler_troop_value`` (a number or (R, 1, 1)).
-        required_force: (R, M, 1) or (M, 1) personnel each mission needs.
         light: skip what the per-run summaries do not use (trust quantiles, the Gini coefficient,
             per-ally values): they are recorded as NaN (sweeps without trajectories).
 
     Returns:
         ``(step_values, mission_values, ally_values)``: dicts of arrays shaped (R,), (R, M) and
-        (R, N).
+        (R, N) (``ally_values`` is None when ``light``).
     """
+    a, lead, ms = state.allies, state.lead, state.missions
+    s = {"member": a.member, "contribution": a.contribution, "troops": lead.troops,
+         "enablers": lead.enablers, "level": lead.level, "trust": a.trust,
+         "trust_leader": a.trust_leader, "trust_country": a.trust_country, "honesty": a.honesty,
+         "damage": a.damage, "grievance": a.grievance, "capacity": a.capacity,
+         "effectiveness": ms.effectiveness, "eff_without_lead": ms.eff_without_lead,
+         "threat": ms.threat, "partner_capacity": ms.partner_capacity,
+         "partner_dependence": ms.partner_dependence, "ally_enablers": ms.ally_enablers,
+         "active": ms.active}
+    is_core = ms.is_core[0, :, 0]
+    required_force = ms.required_force
+    reversals = lead.reversals
+    policy_index = lead.policy_index[:, 0, 0]
     member = s["member"]
     contribution = s["contribution"]
     stab = (~is_core).reshape(1, -1, 1)
@@ -223,3 +238,114 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
         "mean_lead_effort": _over_time(steps["lead_effort"][1:]).mean(axis=-1),
         "mean_ally_troop_share": _over_time(steps["ally_troop_share"][1:]).mean(axis=-1),
     }
+
+
+class Recorder:
+    """Trajectories of R runs, one row per step (row 0: the initial state).
+
+    Args:
+        horizon: the last step that will be recorded.
+        shape: ``(R, M, N)``.
+        allies: keep per-ally trajectories (memory: T x R x N per variable).
+        light: record only what the per-run summaries need (see :func:`record_step`).
+    """
+
+    def __init__(self, horizon: int, shape: tuple[int, int, int], *, allies: bool = False,
+                 light: bool = False):
+        r, m, n = shape
+        self.light = light
+        self.steps = {k: np.empty((horizon + 1, r)) for k in STEP_COLUMNS}
+        self.missions = {k: np.empty((horizon + 1, r, m)) for k in MISSION_COLUMNS}
+        self.allies = ({k: np.empty((horizon + 1, r, n)) for k in ALLY_COLUMNS}
+                       if allies and not light else None)
+        self.t = -1
+        self.last: dict[str, np.ndarray] = {}
+
+    def record(self, state: State, *, enabler_value, exits=None, joins=None, attacks=None):
+        """Record the state after ``state.step`` months (exits, joins, attacks: the month's)."""
+        r, m, n = state.shape
+        if exits is None:
+            exits = joins = np.zeros((r, m, n), dtype=bool)
+            attacks = np.zeros(r)
+        step_v, mission_v, ally_v = record_step(state, exits=exits, joins=joins, attacks=attacks,
+                                                enabler_value=enabler_value, light=self.light)
+        t = self.t = state.step
+        for k, v in step_v.items():
+            self.steps[k][t] = v
+        for k, v in mission_v.items():
+            self.missions[k][t] = v
+        if self.allies is not None:
+            for k, v in ally_v.items():
+                self.allies[k][t] = v
+        self.last = step_v
+
+    def results(self, world: World, seeds, runs, policy_names) -> "Results":
+        """What has been recorded so far, with the per-run summaries."""
+        t = self.t
+        steps = {k: v[:t + 1] for k, v in self.steps.items()}
+        missions = {k: v[:t + 1] for k, v in self.missions.items()}
+        allies = ({k: v[:t + 1] for k, v in self.allies.items()}
+                  if self.allies is not None else None)
+        return Results(world, np.asarray(seeds), np.asarray(runs), tuple(policy_names), steps,
+                       missions, allies, summarise(steps, missions, world.is_core))
+
+
+@dataclass
+class Results:
+    """Recorded trajectories and summaries of R runs (arrays indexed [step, run, ...])."""
+
+    world: World
+    seeds: np.ndarray
+    runs: np.ndarray
+    policy_names: tuple[str, ...]
+    steps: dict[str, np.ndarray]      # (T+1, R)
+    missions: dict[str, np.ndarray]   # (T+1, R, M)
+    allies: dict[str, np.ndarray] | None  # (T+1, R, N)
+    summary_arrays: dict[str, np.ndarray]
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.runs)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per run."""
+        df = pd.DataFrame({"seed": self.seeds, "run": self.runs, **self.summary_arrays})
+        df.insert(0, "scenario", self.world.scenario)
+        return df
+
+    def step_frame(self) -> pd.DataFrame:
+        """Tidy per-step table: one row per (run, step)."""
+        t1, r = self.steps["trust"].shape
+        data = {
+            "seed": np.tile(self.seeds, t1), "run": np.tile(self.runs, t1),
+            "step": np.repeat(np.arange(t1), r),
+        }
+        for k, v in self.steps.items():
+            data[k] = v.reshape(-1)
+        df = pd.DataFrame(data)
+        df["policy"] = np.asarray(self.policy_names, dtype=object)[
+            df.pop("policy_index").to_numpy().astype(int)]
+        return df
+
+    def _entity_frame(self, arrays: dict, column: str, names) -> pd.DataFrame:
+        t1, r, k = next(iter(arrays.values())).shape
+        data = {
+            "seed": np.tile(np.repeat(self.seeds, k), t1),
+            "run": np.tile(np.repeat(self.runs, k), t1),
+            "step": np.repeat(np.arange(t1), r * k),
+            column: np.tile(np.asarray(names, dtype=object), t1 * r),
+        }
+        for key, v in arrays.items():
+            data[key] = v.reshape(-1)
+        return pd.DataFrame(data)
+
+    def mission_frame(self) -> pd.DataFrame:
+        """Tidy per-mission table: one row per (run, step, mission)."""
+        return self._entity_frame(self.missions, "mission", self.world.mission_names)
+
+    def ally_frame(self) -> pd.DataFrame:
+        """Tidy per-ally table: one row per (run, step, ally)."""
+        if self.allies is None:
+            raise ValueError("ally trajectories were not recorded (record_allies=False)")
+        return self._entity_frame(self.allies, "ally", self.world.ally_names)

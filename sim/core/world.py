@@ -14,31 +14,14 @@ import networkx as nx
 import numpy as np
 from scipy.special import ndtri
 
-from sim import rng
-from sim.config import (POLICY_PARAMETERS, ConfigError, PolicyConfig, RunConfig, event_step,
-                        load_policy)
+from sim.config import PolicyConfig, RunConfig, event_step, load_policy, policy_names
+from sim.config.checks import ally_names
+from sim.config.params import POLICY_PARAMETERS
+from sim.core import rng
+from sim.core.events import Event, check_event, event_defaults
 
-__all__ = ["World", "Event", "build_world", "init_allies", "policy_namespace"]
-
-
-@dataclass(frozen=True)
-class Event:
-    """A compiled scenario event (indices instead of names)."""
-
-    step: int
-    kind: str
-    mission: int = -1
-    ally: int = -1
-    fraction: float = 1.0
-    level: float = 0.0
-    horizon: int = 0
-    consulted: bool = False
-    notice: bool = False
-    enablers: bool = True
-    troops: bool = True
-    size: float = 0.0
-    policy: int = -1
-    label: str = ""
+__all__ = ["World", "build_world", "compile_event", "init_allies", "policy_vector",
+           "next_policy_map"]
 
 
 @dataclass(frozen=True)
@@ -63,8 +46,7 @@ class World:
     initially_active: np.ndarray   # (M,) bool: False if the mandate ends at once or the mission
                                    # opens later (a mission_start event)
     framework: np.ndarray          # (M,) int, -1 if none
-    adjacency: np.ndarray          # (N, N) float 0/1 (symmetric)
-    neighbours: object             # the same as a scipy.sparse CSR array (fast neighbour counts)
+    neighbours: object             # (N, N) symmetric 0/1 scipy.sparse CSR array: who watches whom
     degree: np.ndarray             # (N,)
     events: tuple[Event, ...]
     policy_names: tuple[str, ...]  # index 0: the run's configured policy
@@ -110,16 +92,51 @@ def _network(cfg: RunConfig, names: list[str]) -> nx.Graph:
     return g
 
 
-def _policy_vector(p: PolicyConfig) -> list[float]:
+def policy_vector(p: PolicyConfig) -> list[float]:
+    """A policy's parameters as a row of the policy table (in ``POLICY_PARAMETERS`` order)."""
     return [float(getattr(p, name)) for name in POLICY_PARAMETERS]
+
+
+def next_policy_map(n_policies: int, cycle) -> np.ndarray:
+    """For each policy index, the next policy in the administrations' cycle (random alternation);
+    a policy outside the cycle hands over to the cycle's first."""
+    nxt = np.arange(n_policies, dtype=np.int64)
+    cycle = list(cycle)
+    if cycle:
+        for i in range(n_policies):
+            nxt[i] = cycle[(cycle.index(i) + 1) % len(cycle)] if i in cycle else cycle[0]
+    return nxt
+
+
+def compile_event(spec, step: int, *, missions, allies, policy_index, label: str | None = None,
+                  check: bool = False) -> Event:
+    """A scenario event (an ``EventSpec``) as a compiled :class:`~sim.core.events.Event` for
+    ``step``: names become indices, left-out fields take their defaults. ``policy_index`` maps a
+    policy name to its row of the policy table. With ``check``, the event is validated first
+    (:func:`sim.core.events.check_event`), as the explorer's added events are."""
+    if check:
+        check_event(spec, "event", missions=list(missions), allies=list(allies),
+                    policies=policy_names())
+    defaults = event_defaults()
+    v = {**defaults, **{k: getattr(spec, k) for k in defaults if getattr(spec, k) is not None}}
+    return Event(
+        step=step, kind=spec.kind,
+        mission=list(missions).index(spec.mission) if spec.mission is not None else -1,
+        ally=list(allies).index(spec.ally) if spec.ally is not None else -1,
+        fraction=float(v["fraction"]), level=float(v["level"]), horizon=int(v["horizon"]),
+        consulted=bool(v["consulted"]), notice=bool(v["notice"]), enablers=bool(v["enablers"]),
+        troops=bool(v["troops"]), size=float(v["size"]),
+        policy=policy_index(spec.policy) if spec.policy is not None else -1,
+        label=label or spec.date or f"step {step}")
 
 
 def build_world(cfg: RunConfig) -> World:
     """Compile a validated configuration's scenario into arrays and an event list."""
     s = cfg.scenario
-    names = [r.name for r in s.allies.roster] + [f"ally_{i}" for i in range(s.allies.n)]
-    missions = list(s.missions)
-    mission_index = {m.name: i for i, m in enumerate(missions)}
+    names = ally_names(s)
+    mission_names = list(s.missions)
+    missions = list(s.missions.values())
+    mission_index = {name: i for i, name in enumerate(mission_names)}
     ally_index = {n: i for i, n in enumerate(names)}
 
     policy_names = [cfg.policy.name]
@@ -131,18 +148,9 @@ def build_world(cfg: RunConfig) -> World:
             policies.append(load_policy(name))
         return policy_names.index(name)
 
-    events = []
-    for j, e in enumerate(s.events):
-        step = event_step(s, e, f"scenario.events[{j}]")
-        events.append(Event(
-            step=step, kind=e.kind,
-            mission=mission_index[e.mission] if e.mission is not None else -1,
-            ally=ally_index[e.ally] if e.ally is not None else -1,
-            fraction=float(e.fraction), level=float(e.level or 0.0), horizon=int(e.horizon or 0),
-            consulted=bool(e.consulted), notice=bool(e.notice), enablers=bool(e.enablers),
-            troops=bool(e.troops),
-            size=float(e.size), policy=policy_idx(e.policy) if e.policy is not None else -1,
-            label=e.date or f"step {step}"))
+    events = [compile_event(e, event_step(s, e, f"scenario.events[{j}]"), missions=mission_names,
+                            allies=names, policy_index=policy_idx)
+              for j, e in enumerate(s.events)]
     events.sort(key=lambda ev: ev.step)  # stable: same-step events keep their listed order
 
     adm = s.administrations
@@ -159,7 +167,7 @@ def build_world(cfg: RunConfig) -> World:
 
     return World(
         scenario=s.name, horizon=s.horizon, start=s.start,
-        ally_names=tuple(names), mission_names=tuple(m.name for m in missions),
+        ally_names=tuple(names), mission_names=tuple(mission_names),
         is_core=np.array([m.kind == "core" for m in missions]),
         required_force=marr("required_force"), lead_troops=marr("lead_troops"),
         lead_enablers=marr("lead_enablers"), risk=marr("risk"), threat=marr("threat"),
@@ -169,40 +177,18 @@ def build_world(cfg: RunConfig) -> World:
                               for m in missions], dtype=np.int64),
         initially_active=np.array([
             (m.mandate_end is None or m.mandate_end > 0)
-            and not any(e.kind == "mission_start" and e.mission == m.name for e in s.events)
-            for m in missions]),
+            and not any(e.kind == "mission_start" and e.mission == name for e in s.events)
+            for name, m in s.missions.items()]),
         framework=np.array([ally_index[m.framework] if m.framework is not None else -1
                             for m in missions], dtype=np.int64),
-        adjacency=neighbours.toarray(), neighbours=neighbours,
+        neighbours=neighbours,
         degree=np.asarray(neighbours.sum(axis=1)).reshape(-1),
         events=tuple(events), policy_names=tuple(policy_names),
-        policy_table=np.array([_policy_vector(p) for p in policies], dtype=np.float64),
+        policy_table=np.array([policy_vector(p) for p in policies], dtype=np.float64),
         admin_mode=adm.mode, admin_schedule=schedule, admin_cycle=cycle,
         admin_p_change=float(adm.p_change),
         lead_election_period=s.lead.election_period, lead_election_phase=s.lead.election_phase,
     )
-
-
-class PolicyParams:
-    """Attribute access to policy parameters (numbers or per-run arrays)."""
-
-    def __init__(self, values: dict):
-        self.__dict__.update(values)
-
-
-def policy_namespace(rows: np.ndarray) -> PolicyParams:
-    """The policy parameters in force, from rows of a policy table (last axis: parameters).
-
-    ``rows`` is one row (one run) or an array shaped e.g. ``(R, 1, 1, K)`` (one row per run).
-    Integer parameters (``cut_start``, ``pledge_horizon``, ``impulse_notice``) are returned as ints.
-    """
-    values = {}
-    for k, name in enumerate(POLICY_PARAMETERS):
-        v = rows[..., k]
-        if name in ("cut_start", "pledge_horizon", "impulse_notice"):
-            v = v.astype(np.int64)
-        values[name] = v
-    return PolicyParams(values)
 
 
 def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray]:
@@ -258,7 +244,7 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
     out["interest"] = np.array(np.broadcast_to(interest, shape_am))
 
     mission_index = {name: j for j, name in enumerate(world.mission_names)}
-    for i, r in enumerate(a.roster):
+    for i, r in enumerate(a.roster.values()):
         out["force"][..., i] = r.force
         out["capacity"][..., i] = r.capacity
         for key, value in (("cost_sensitivity", r.cost_sensitivity),

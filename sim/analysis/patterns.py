@@ -1,0 +1,278 @@
+"""Pattern-oriented validation (Grimm et al. 2005): the six patterns of MODEL.md, each a statistical
+test over replicates on the shipped scenarios with default parameters.
+
+    python -m sim.validate [--runs 200]
+
+prints one row per pattern: the statistic measured, the threshold, the source of the pattern and
+pass/FAIL; exits 1 if any pattern fails. ``tests/validation/`` runs the same checks. Failing patterns
+are fixed in the model, not in the threshold.
+
+Every experiment is paired: the variants (with and without an event) run on the same seeds, so the
+differences are the event's effect, not noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.config import EventSpec, RunConfig, compose
+from sim.drivers.ensemble import Ensemble
+
+__all__ = ["PatternResult", "PATTERNS", "run_all", "main"]
+
+
+@dataclass
+class PatternResult:
+    pattern: str
+    statistic: str
+    value: float
+    threshold: str
+    passed: bool
+    detail: str
+    source: str
+
+
+def _with_events(cfg: RunConfig, events, **scenario_changes) -> RunConfig:
+    scen = dataclasses.replace(cfg.scenario, events=list(cfg.scenario.events) + list(events),
+                               **scenario_changes)
+    return dataclasses.replace(cfg, scenario=scen)
+
+
+def _run(cfg, runs, seed=11, **kw):
+    return Ensemble(cfg, seeds=seed, runs=range(runs), **kw).run()
+
+
+def asymmetry(runs: int = 200, overrides=()) -> list[PatternResult]:
+    """Pattern 1. One abrupt, unconsulted withdrawal costs 2-4 times the trust that one kept
+    commitment of the same size gains; recovery takes longer than the fall.
+
+    Baseline scenario, steady lead. In month 6 the lead withdraws half its effort in the
+    stabilisation mission, announced and consulted (so there is room to rise), and trust settles.
+    In month 36, paired on the same seeds: (A) it withdraws the other half abruptly, unconsulted and
+    without notice; (B) it pledges the full level for 12 months and redeploys (a kept commitment of
+    the same size); (C) nothing. Loss = C - A and gain = B - C in mean trust, one month after. Then
+    in A the lead redeploys in month 42: recovery is the months until trust is back at C's level.
+    """
+    base = compose(["scenario=baseline", "policy=steady", *overrides])
+    prep = [EventSpec(kind="withdrawal", step=6, mission="stabilisation", fraction=0.5,
+                      consulted=True, notice=True)]
+    c = _with_events(base, prep)
+    a = _with_events(base, prep + [
+        EventSpec(kind="withdrawal", step=36, mission="stabilisation", fraction=1.0),
+        EventSpec(kind="deployment", step=42, mission="stabilisation", fraction=1.0)])
+    b = _with_events(base, prep + [
+        EventSpec(kind="announcement", step=36, mission="stabilisation", level=1.0, horizon=12),
+        EventSpec(kind="deployment", step=36, mission="stabilisation", fraction=1.0)])
+    ta, tb, tc = (_run(x, runs).steps["trust"] for x in (a, b, c))
+    loss = tc[37] - ta[37]          # one month after the withdrawal
+    gain = tb[47] - tc[47]          # when the 12-month commitment is fulfilled (months 36-47)
+    ratio = loss / np.where(gain > 0, gain, np.nan)
+    med = float(np.nanmedian(ratio))
+    lo, hi = np.nanquantile(ratio, [0.25, 0.75])
+    ok1 = 2.0 <= med <= 4.0 and bool((gain > 0).all())
+    # fall: months from the withdrawal to the lowest trust before the redeployment
+    fall = np.argmin(ta[36:43], axis=0)
+    back = ta[42:] >= tc[42:] - 0.01
+    recovery = np.where(back.any(axis=0), back.argmax(axis=0), ta.shape[0] - 42).astype(float)
+    share = float(np.mean(recovery > np.maximum(fall, 1)))
+    return [
+        PatternResult("1a asymmetry", "median loss/gain of one act of the same size", med,
+                      "in [2, 4]", ok1,
+                      f"IQR {lo:.2f}-{hi:.2f}; loss {np.median(loss):.3f}, gain "
+                      f"{np.median(gain):.4f} in mean trust ({runs} paired runs)",
+                      "Slovic (1993); MODEL.md pattern 1"),
+        PatternResult("1b recovery slower than the fall", "share of runs: recovery > fall",
+                      share, ">= 0.9", share >= 0.9,
+                      f"median fall {np.median(fall):.0f} month(s); median recovery "
+                      f"{np.median(recovery):.0f} months after redeploying",
+                      "Slovic (1993); MODEL.md pattern 1"),
+    ]
+
+
+def enablers(runs: int = 200, overrides=()) -> list[PatternResult]:
+    """Pattern 2. Removing the lead's enablers while it fields at most 20% of the troops cuts
+    effectiveness by at least 50%. Sahel scenario, month 24: all enablers withdrawn (troops stay)
+    against no event, effectiveness of the framework mission one month later."""
+    base = compose(["scenario=sahel", *overrides])
+    mission = next(iter(base.scenario.missions))
+    step = 24
+    cut = _with_events(base, [EventSpec(kind="withdrawal", step=step, mission=mission,
+                                        fraction=1.0, troops=False, consulted=True, notice=True)])
+    r0, r1 = _run(base, runs), _run(cut, runs)
+    j = 0
+    share = r0.missions["lead_troops"][step, :, j] / np.maximum(
+        r0.missions["lead_troops"][step, :, j] + r0.missions["ally_troops"][step, :, j], 1e-9)
+    e0 = r0.missions["effectiveness"][step + 1, :, j]
+    e1 = r1.missions["effectiveness"][step + 1, :, j]
+    drop = 1.0 - e1 / np.maximum(e0, 1e-12)
+    med = float(np.median(drop))
+    ok = med >= 0.5 and float(np.max(share)) <= 0.2
+    return [PatternResult("2 enablers", "median fall in effectiveness", med, ">= 0.5 (lead <= 20% "
+                          "of troops)", ok,
+                          f"lead's share of troops {np.median(share):.0%} (max {np.max(share):.0%}); "
+                          f"effectiveness {np.median(e0):.2f} -> {np.median(e1):.2f}",
+                          "SOURCES.md (Barkhane, Libya 2011); Hirshleifer (1983); MODEL.md pattern 2")]
+
+
+def collapse(runs: int = 200, overrides=()) -> list[PatternResult]:
+    """Pattern 3. A lead exit while the partner's dependence is high collapses partner capacity by
+    more than 80% within a few (6) months; under load shifting, with dependence already low, the
+    decline is gradual. Baseline scenario: (a) steady lead, exit in month 12; (b) load shifting,
+    exit in month 108, after the handover."""
+    out = []
+    months = 6
+    for label, policy, step in (("3a exit while dependent", "steady", 12),
+                                ("3b exit after load shifting", "load_shifting_first", 108)):
+        base = compose(["scenario=baseline", f"policy={policy}", *overrides])
+        cfg = _with_events(base, [EventSpec(kind="withdrawal", step=step, mission="stabilisation",
+                                            fraction=1.0, consulted=True, notice=True)])
+        r = _run(cfg, runs)
+        p0 = r.missions["partner_capacity"][step - 1, :, 0]
+        p1 = r.missions["partner_capacity"][step - 1 + months, :, 0]
+        dep = r.missions["partner_dependence"][step - 1, :, 0]
+        loss = 1.0 - p1 / np.maximum(p0, 1e-12)
+        med = float(np.median(loss))
+        if policy == "steady":
+            out.append(PatternResult(label, f"median capacity lost in {months} months", med, "> 0.8",
+                                     med > 0.8, f"dependence at exit {np.median(dep):.2f}; "
+                                     f"capacity {np.median(p0):.2f} -> {np.median(p1):.2f}",
+                                     "SIGAR (2021); MODEL.md pattern 3"))
+        else:
+            out.append(PatternResult(label, f"median capacity lost in {months} months", med, "< 0.5",
+                                     med < 0.5, f"dependence at exit {np.median(dep):.2f}; "
+                                     f"capacity {np.median(p0):.2f} -> {np.median(p1):.2f}",
+                                     "Biddle et al. (2018); MODEL.md pattern 3"))
+    return out
+
+
+def two_speeds(runs: int = 200, overrides=()) -> list[PatternResult]:
+    """Pattern 4. Leader trust steps at a change of administration; country trust does not return
+    to its earlier level within one term after a 'bad' administration.
+
+    The durability scenario (steady, impulsive from the first change, steady again from the
+    second) against the same coalition under a steady lead throughout, on the same seeds. Trust keeps
+    accumulating under a steady lead, so "its earlier level" is read as the level it would have had
+    without the bad administration: one term (48 months, or to the horizon) after the bad
+    administration ends, country trust is still below that counterfactual, and has closed less of
+    its gap than leader trust has."""
+    cfg = compose(["scenario=durability", "policy=steady", *overrides])
+    plain = dataclasses.replace(cfg, scenario=dataclasses.replace(
+        cfg.scenario, administrations=dataclasses.replace(cfg.scenario.administrations,
+                                                          mode="none", schedule=[])))
+    r, cf = _run(cfg, runs), _run(plain, runs)
+    (s1, _), (s2, _) = [(c.step, c.policy) for c in cfg.scenario.administrations.schedule]
+    lt, ct = r.steps["trust_leader"], r.steps["trust_country"]
+    lcf, ccf = cf.steps["trust_leader"], cf.steps["trust_country"]
+    jump = np.abs(lt[s2] - lt[s2 - 1])
+    typical = np.median(np.abs(np.diff(lt[s1 + 1:s2 - 1], axis=0)), axis=0)
+    ratio = float(np.median(jump / np.maximum(typical, 1e-9)))
+    end = min(s2 + 48, cfg.scenario.horizon)
+    c_gap0, c_gap1 = ccf[s2 - 1] - ct[s2 - 1], ccf[end] - ct[end]
+    l_gap0, l_gap1 = lcf[s2 - 1] - lt[s2 - 1], lcf[end] - lt[end]
+    below = float(np.mean(c_gap1 > 0))
+    c_left = float(np.median(c_gap1 / np.maximum(c_gap0, 1e-12)))
+    l_left = float(np.median(l_gap1 / np.maximum(l_gap0, 1e-12)))
+    return [
+        PatternResult("4a leader trust steps", "median step at the change / typical monthly move",
+                      ratio, ">= 5", ratio >= 5,
+                      f"step {np.median(jump):.3f} vs typical {np.median(typical):.4f}",
+                      "Renshon, Dafoe & Huth (2018); Pew 2016-2021 (SOURCES.md)"),
+        PatternResult("4b country trust ratchets", "share of runs with country trust below its "
+                      "no-bad-administration level one term later", below,
+                      ">= 0.9, and country keeps more of its gap than leader", below >= 0.9
+                      and c_left > l_left,
+                      f"{end - s2 + 1} months after: country keeps {c_left:.0%} of its gap "
+                      f"({np.median(c_gap0):.3f} -> {np.median(c_gap1):.3f}), leader "
+                      f"{l_left:.0%} ({np.median(l_gap0):.3f} -> {np.median(l_gap1):.3f})",
+                      "ECFR 2021, Pew 2021 (SOURCES.md): 'used to be a good example'"),
+    ]
+
+
+def _exits_and_elections(runs: int, overrides=()):
+    cfg = compose(["scenario=baseline", "policy=impulsive", *overrides])
+    ens = Ensemble(cfg, seeds=11, runs=range(runs))
+    per_step, election_exits, other_exits, election_n, other_n = [], 0, 0, 0, 0
+    from sim.rules.decisions import is_election_month
+    while ens.t < cfg.scenario.horizon:
+        members_before = ens.state["member"].copy()
+        ens.step()
+        exits = ens._exits
+        per_step.append(exits.sum(axis=(1, 2)))
+        elect = is_election_month(ens.t, ens.state["election_period"], ens.state["election_phase"])
+        at_risk = members_before.any(axis=1, keepdims=True) & np.broadcast_to(
+            ens.state["active"].any(axis=1, keepdims=True), elect.shape)
+        left = exits.any(axis=1, keepdims=True)
+        election_exits += int((left & elect & at_risk).sum())
+        election_n += int((elect & at_risk).sum())
+        other_exits += int((left & ~elect & at_risk).sum())
+        other_n += int((~elect & at_risk).sum())
+    return np.array(per_step), (election_exits, election_n, other_exits, other_n)
+
+
+def clustered_exits_and_elections(runs: int = 200, overrides=()) -> list[PatternResult]:
+    """Patterns 5 and 6 on the baseline scenario under the impulsive lead.
+
+    5: exits per month are over-dispersed (variance-to-mean above 1) and more likely in the month
+    right after another ally's exit. 6: an ally is more likely to leave in its election months."""
+    per_step, (ee, en, oe, on) = _exits_and_elections(runs, overrides)      # per_step: (T, R)
+    vmr = per_step.var(axis=0, ddof=1) / np.maximum(per_step.mean(axis=0), 1e-12)
+    vmr_med = float(np.median(vmr[per_step.sum(axis=0) > 0]))
+    prev = per_step[:-1] > 0
+    nxt = per_step[1:] > 0
+    p_after = nxt[prev].mean()
+    p_other = nxt[~prev].mean()
+    rr_elect = (ee / en) / (oe / on)
+    p_elect = stats.binomtest(ee, en, oe / on, alternative="greater").pvalue
+    table = [[int(nxt[prev].sum()), int((~nxt[prev]).sum())],
+             [int(nxt[~prev].sum()), int((~nxt[~prev]).sum())]]
+    p_cluster = stats.fisher_exact(table, alternative="greater").pvalue
+    return [
+        PatternResult("5a exits over-dispersed", "median variance-to-mean of exits per month",
+                      vmr_med, "> 1", vmr_med > 1, f"over {runs} runs of 120 months",
+                      "Granovetter (1978); MINUSMA exodus 2022-23 (SOURCES.md)"),
+        PatternResult("5b exits follow exits", "P(exit month | exit last month) / P(exit month | "
+                      "none)", float(p_after / p_other), "> 1, p < 0.01",
+                      bool(p_after > p_other and p_cluster < 0.01),
+                      f"{p_after:.2f} vs {p_other:.2f}; Fisher p = {p_cluster:.1e}",
+                      "Côte d'Ivoire 2022: 'other important countries are withdrawing' "
+                      "(SOURCES.md)"),
+        PatternResult("6 elections", "exit rate in election months / other months",
+                      float(rr_elect), "> 1, p < 0.01", bool(rr_elect > 1 and p_elect < 0.01),
+                      f"{ee}/{en} ally-months vs {oe}/{on}; binomial p = {p_elect:.1e}",
+                      "Tago (2009); Mello (2020)"),
+    ]
+
+
+PATTERNS = (asymmetry, enablers, collapse, two_speeds, clustered_exits_and_elections)
+
+
+def run_all(runs: int = 200, overrides=()) -> pd.DataFrame:
+    """Every pattern's result as a table (``overrides``: Hydra overrides for every experiment)."""
+    rows = []
+    for check in PATTERNS:
+        for r in check(runs, overrides):
+            rows.append(dataclasses.asdict(r))
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m sim.validate", description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=200, help="replicates per experiment")
+    args = ap.parse_args(argv)
+    df = run_all(args.runs)
+    pd.set_option("display.max_colwidth", 90)
+    pd.set_option("display.width", 200)
+    for r in df.itertuples():
+        print(f"{'pass' if r.passed else 'FAIL':4s}  {r.pattern:32s} {r.statistic}: {r.value:.3g} "
+              f"(threshold {r.threshold})\n      {r.detail}\n      source: {r.source}")
+    n_fail = int((~df["passed"]).sum())
+    print(f"\n{len(df) - n_fail}/{len(df)} patterns pass")
+    return 1 if n_fail else 0
+

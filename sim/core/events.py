@@ -1,0 +1,223 @@
+"""The event-kind registry: per kind, its fields, its validation and its effect on the state.
+
+A scenario's timeline is a list of events (``configs/scenario/*.yaml``, ``events:``). Each kind is
+declared once here, with the fields it requires and allows and a function that applies it to a
+:class:`~sim.core.state.State` (all runs alike). Scenario validation (:mod:`sim.config.checks`),
+both drivers, the explorer's injected events and the docs read this one registry.
+
+Effects act in phase 1 of the month they are dated: they change the lead's withdrawn shares or
+pledges, open or close missions, and set the month's flags (:class:`~sim.core.state.Month`) that
+the later phases read (evidence, elections, administrations, attacks).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from sim.errors import ConfigError
+from sim.rules import events as evr
+
+__all__ = ["Event", "EventKind", "EVENT_KINDS", "EVENT_FIELDS", "apply_event", "check_event"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """A compiled scenario event: indices instead of names, every field filled."""
+
+    step: int
+    kind: str
+    mission: int = -1
+    ally: int = -1
+    fraction: float = 1.0
+    level: float = 0.0
+    horizon: int = 0
+    consulted: bool = False
+    notice: bool = False
+    enablers: bool = True
+    troops: bool = True
+    size: float = 0.0
+    policy: int = -1
+    label: str = ""
+
+
+# Fields an event may carry: (type, allowed range or None, meaning). Names and dates are checked
+# against the scenario.
+EVENT_FIELDS: dict[str, tuple[type, tuple[float, float] | None, str]] = {
+    "mission": (str, None, "the mission's name"),
+    "ally": (str, None, "the ally's name"),
+    "fraction": (float, (0.0, 1.0), "share of what is left that is withdrawn or redeployed"),
+    "level": (float, (0.0, 1.0), "action level pledged"),
+    "horizon": (int, (1, 1200), "months the pledge covers"),
+    "consulted": (bool, None, "allies were consulted"),
+    "notice": (bool, None, "allies had advance notice"),
+    "enablers": (bool, None, "the move concerns the lead's enablers"),
+    "troops": (bool, None, "the move concerns the lead's troops"),
+    "size": (float, (0.0, 100.0), "size of the domestic shock (bad evidence, before w-)"),
+    "policy": (str, None, "the policy the new administration brings"),
+}
+
+
+def _withdrawal(s, ev, step):
+    j, lead, mo = ev.mission, s.lead, s.month
+    lead.prev_cut_troops[:, j] = lead.cut_troops[:, j]
+    lead.prev_cut_enablers[:, j] = lead.cut_enablers[:, j]
+    if ev.troops:
+        lead.cut_troops[:, j] = evr.withdraw(lead.cut_troops[:, j], ev.fraction)
+    if ev.enablers:
+        lead.cut_enablers[:, j] = evr.withdraw(lead.cut_enablers[:, j], ev.fraction)
+    mo.unconsulted[:, j] |= not ev.consulted
+    mo.no_notice[:, j] |= not ev.notice
+
+
+def _deployment(s, ev, step):
+    j, lead = ev.mission, s.lead
+    if ev.troops:
+        lead.cut_troops[:, j] = evr.deploy(lead.cut_troops[:, j], ev.fraction)
+    if ev.enablers:
+        lead.cut_enablers[:, j] = evr.deploy(lead.cut_enablers[:, j], ev.fraction)
+
+
+def _reversal(s, ev, step):
+    j, lead = ev.mission, s.lead
+    lead.cut_troops[:, j] = lead.prev_cut_troops[:, j]
+    lead.cut_enablers[:, j] = lead.prev_cut_enablers[:, j]
+    s.month.reversed[:, j] = True
+
+
+def _abandon_partner(s, ev, step):
+    j, lead, mo = ev.mission, s.lead, s.month
+    lead.prev_cut_troops[:, j] = lead.cut_troops[:, j]
+    lead.prev_cut_enablers[:, j] = lead.cut_enablers[:, j]
+    lead.cut_troops[:, j] = 1.0
+    lead.cut_enablers[:, j] = 1.0
+    mo.abandoned[:, j] = 1.0
+    mo.unconsulted[:, j] = True
+    mo.no_notice[:, j] = True
+
+
+def _announcement(s, ev, step):
+    j = ev.mission
+    s.lead.pledge_level[:, j] = ev.level
+    s.lead.pledge_until[:, j] = step + ev.horizon - 1
+    s.month.pledged[:, j] += ev.level
+
+
+def _mandate_expiry(s, ev, step):
+    j = ev.mission
+    s.month.ended[:, j] |= s.missions.active[:, j]
+    s.missions.active[:, j] = False
+
+
+def _mission_start(s, ev, step):
+    s.missions.active[:, ev.mission] = True
+
+
+def _domestic_shock(s, ev, step):
+    s.month.shock += ev.size
+
+
+def _attack(s, ev, step):
+    s.month.attack[:, ev.mission, ev.ally] = True
+
+
+def _election(s, ev, step):
+    if ev.ally >= 0:
+        s.month.election[:, 0, ev.ally] = True
+    else:
+        s.month.lead_election[...] = True
+
+
+def _administration(s, ev, step):
+    s.month.admin_policy[...] = ev.policy
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """One kind of scenario event."""
+
+    name: str
+    doc: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    effect: Callable[..., None]
+
+
+EVENT_KINDS: dict[str, EventKind] = {k.name: k for k in (
+    EventKind("announcement", "the lead pledges an action level for a number of months",
+              ("mission", "level", "horizon"), (), _announcement),
+    EventKind("withdrawal", "the lead withdraws a share of its troops and/or enablers",
+              ("mission",), ("fraction", "consulted", "notice", "enablers", "troops"),
+              _withdrawal),
+    EventKind("deployment", "the lead redeploys a share of what it had withdrawn",
+              ("mission",), ("fraction", "enablers", "troops"), _deployment),
+    EventKind("reversal", "the lead undoes its last withdrawal (a broken word)",
+              ("mission",), (), _reversal),
+    EventKind("abandon_partner", "the lead leaves the local partner: everything withdrawn, "
+              "unconsulted, without notice (bad evidence for every ally)",
+              ("mission",), (), _abandon_partner),
+    EventKind("election", "an election in an ally (ally given) or in the lead", (), ("ally",),
+              _election),
+    EventKind("administration", "a new administration takes office with the given policy",
+              ("policy",), (), _administration),
+    EventKind("domestic_shock", "a shock to the lead country's image (country trust only)",
+              ("size",), (), _domestic_shock),
+    EventKind("attack", "an attack on an ally in a mission", ("ally", "mission"), (), _attack),
+    EventKind("mandate_expiry", "the mission's mandate ends for everyone", ("mission",), (),
+              _mandate_expiry),
+    EventKind("mission_start", "the mission opens (it is closed until then)", ("mission",), (),
+              _mission_start),
+)}
+
+
+def apply_event(state, ev: Event, step: int) -> None:
+    """Apply one compiled event to every run of ``state`` (phase 1 of month ``step``)."""
+    EVENT_KINDS[ev.kind].effect(state, ev, step)
+
+
+def check_event(ev, path: str, *, missions, allies, policies) -> None:
+    """Check one scenario event's fields (kind, required and allowed fields, types, ranges, names).
+
+    ``ev`` is a scenario ``EventSpec``; ``missions``/``allies``/``policies`` the known names.
+    Raises :class:`~sim.errors.ConfigError` naming the event, the field and what is allowed.
+    """
+    if ev.kind not in EVENT_KINDS:
+        raise ConfigError(f"{path}.kind={ev.kind!r} is not an event kind "
+                          f"(known: {', '.join(EVENT_KINDS)})")
+    kind = EVENT_KINDS[ev.kind]
+    path = f"{path} ({ev.kind})"
+    takes = kind.required + kind.optional
+    for name, (typ, bounds, doc) in EVENT_FIELDS.items():
+        value = getattr(ev, name)
+        if value is None:
+            if name in kind.required:
+                raise ConfigError(f"{path}: '{name}' is required for a {ev.kind} event ({doc})")
+            continue
+        if name not in takes:
+            raise ConfigError(f"{path}: '{name}' does not apply to a {ev.kind} event "
+                              f"(it takes {', '.join(takes) or 'nothing'})")
+        if typ is bool and not isinstance(value, bool):
+            raise ConfigError(f"{path}.{name}={value!r} must be true or false ({doc})")
+        if typ in (int, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"{path}.{name}={value!r} must be a number ({doc})")
+            if typ is int and value != int(value):
+                raise ConfigError(f"{path}.{name}={value!r} must be a whole number ({doc})")
+            lo, hi = bounds
+            if not (math.isfinite(value) and lo <= value <= hi):
+                raise ConfigError(f"{path}.{name}={value!r} is out of range: allowed "
+                                  f"[{lo:g}, {hi:g}] ({doc})")
+    if ev.kind == "domestic_shock" and ev.size == 0:
+        raise ConfigError(f"{path}.size=0: a domestic shock needs a size > 0")
+    for name, known in (("mission", missions), ("ally", allies), ("policy", policies)):
+        value = getattr(ev, name)
+        if value is not None and value not in known:
+            listed = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
+            raise ConfigError(f"{path}: unknown {name} {value!r} (known: {listed})")
+
+
+def event_defaults() -> dict[str, object]:
+    """The value each field takes when an event leaves it out."""
+    return {"fraction": 1.0, "consulted": False, "notice": False, "enablers": True,
+            "troops": True, "size": 0.0, "level": 0.0, "horizon": 0}

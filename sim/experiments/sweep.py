@@ -1,0 +1,311 @@
+"""Scenario sweeps: one command, chunked, resumable, on any Hydra launcher.
+
+    python -m sim.sweep experiment=smoke                        # the basic launcher, in-process
+    python -m sim.sweep experiment=smoke hydra/launcher=cores   # joblib on the local cores
+    python -m sim.sweep experiment=smoke hydra/launcher=slurm   # a SLURM cluster (docs/cluster.md)
+
+Arguments are Hydra overrides of ``configs/sweep.yaml`` (the base run configuration and ``sweep.*``);
+those starting with ``hydra`` go to the multirun (launcher and its options). The command:
+
+1. composes the configuration and samples the design (:mod:`sim.experiments.design`), before any work;
+2. writes the sweep folder (``sweep.dir``, default ``sweeps/<sweep.name>``): ``sweep.json`` (the
+   manifest: design, resolved configs and their hash, versions, git commit) and ``design/``;
+3. launches a Hydra multirun of :mod:`sim.experiments.chunk` over the chunks not yet complete (so re-running the
+   same command after an interruption runs only what is missing);
+4. shows progress (runs done, runs/s, time left), then writes ``sweep_summary.json`` (machine
+   readable) and ``summary.parquet`` (all runs, via :mod:`sim.collect`).
+
+Exit codes: 0 all runs complete; 1 some chunks failed (named, the rest kept); 2 bad input (nothing
+run, nothing overwritten).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from sim.config import ConfigError, RunConfig, SweepConfig, compose_raw, config_hash, to_config
+from sim.config.options import writable
+from sim.experiments.chunk import chunk_dir, is_done
+from sim.experiments.design import Design, chunk_plan, make_design, validate_sweep
+from sim.experiments.io import environment, git_commit, write_json
+
+__all__ = ["plan", "prepare", "launch", "run_sweep", "main", "Sweep"]
+
+HYDRA_PREFIXES = ("hydra/", "hydra.", "+hydra", "~hydra", "--")
+
+
+@dataclasses.dataclass
+class Sweep:
+    """A planned sweep: its folder, configuration, design and chunks."""
+
+    dir: Path
+    config: SweepConfig
+    base: RunConfig
+    configs: dict[str, RunConfig]
+    design: Design
+    chunks: list[tuple[int, int]]
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.design.runs)
+
+    def manifest(self) -> dict:
+        return {
+            "kind": "coalition-credibility sweep",
+            "name": self.config.name,
+            "sweep": dataclasses.asdict(self.config),
+            "design_digest": self.design.digest(),
+            "config_hashes": {k: config_hash(v) for k, v in self.configs.items()},
+            "configs": {k: OmegaConf.to_container(OmegaConf.structured(v))
+                        for k, v in self.configs.items()},
+            "parameters": self.design.parameters,
+            "problem": self.design.problem,
+            "n_runs": self.n_runs,
+            "n_points": len(self.design.points),
+            "chunks": self.chunks,
+            "crn": ("replicate r uses the same random numbers at every design point and under every "
+                    "policy" if self.config.crn == "all"
+                    else "replicate r of a point shares its random numbers across policies only"),
+            "git": git_commit(),
+            "environment": environment(),
+        }
+
+
+def _split_args(args):
+    hydra_args = [a for a in args if a.startswith(HYDRA_PREFIXES)]
+    cfg_args = [a for a in args if not a.startswith(HYDRA_PREFIXES)]
+    return cfg_args, hydra_args
+
+
+def plan(overrides=()) -> Sweep:
+    """Compose and validate a sweep and sample its design. Raises :class:`ConfigError`."""
+    raw = OmegaConf.to_container(compose_raw("sweep", list(overrides)))
+    sweep_node = raw.pop("sweep")
+    schema = writable(OmegaConf.structured(SweepConfig))
+    try:
+        sw: SweepConfig = OmegaConf.to_object(OmegaConf.merge(schema, sweep_node))
+    except Exception as exc:
+        raise ConfigError(str(exc)) from None
+    base = to_config(raw)
+    validate_sweep(sw, base)  # names and ranges, before composing anything else
+    scenarios = list(sw.scenarios) or [base.scenario.name]
+    configs = {}
+    scenario_overrides = [o for o in overrides if not o.startswith(("scenario=", "sweep."))]
+    for name in scenarios:
+        if name == base.scenario.name:
+            configs[name] = base
+        else:
+            other = OmegaConf.to_container(
+                compose_raw("sweep", [f"scenario={name}", *scenario_overrides]))
+            other.pop("sweep")
+            other = to_config(other)
+            configs[name] = dataclasses.replace(base, scenario=other.scenario)
+    from sim.experiments.design import flatten_ranges
+    for key in flatten_ranges({**sw.levers, **sw.uncertainties}):
+        if key.startswith("missions."):
+            mission = key[len("missions."):].rpartition(".")[0]
+            for name, c in configs.items():
+                if mission not in c.scenario.missions:
+                    raise ConfigError(f"sweep: {key} varies mission {mission!r}, which scenario "
+                                      f"{name!r} does not have (its missions: "
+                                      f"{', '.join(c.scenario.missions)})")
+    design = make_design(sw, base)
+    folder = Path(sw.dir or Path("sweeps") / sw.name)
+    return Sweep(folder, sw, base, configs, design, chunk_plan(design.runs, sw.chunk_size))
+
+
+def prepare(sweep: Sweep) -> list[int]:
+    """Write the sweep folder, or check that an existing one holds this very sweep.
+
+    Returns the chunks still to run. Refuses (ConfigError) a folder holding another sweep's
+    results, without touching it.
+    """
+    d = sweep.dir
+    manifest_path = d / "sweep.json"
+    new = sweep.manifest()
+    if manifest_path.exists():
+        old = json.loads(manifest_path.read_text())
+        new = json.loads(json.dumps(new, default=str))  # compare as stored (tuples -> lists)
+        same = (old.get("design_digest") == new["design_digest"]
+                and old.get("config_hashes") == new["config_hashes"]
+                and old.get("chunks") == new["chunks"])
+        if not same:
+            what = []
+            if old.get("design_digest") != new["design_digest"]:
+                what.append("the design")
+            if old.get("config_hashes") != new["config_hashes"]:
+                what.append("the model configuration")
+            if old.get("chunks") != new["chunks"]:
+                what.append("the chunking")
+            raise ConfigError(
+                f"sweep folder {d} holds another sweep's results ({' and '.join(what) or 'its'} "
+                f"differ{'s' if len(what) == 1 else ''}): nothing was run or overwritten. Use "
+                f"another folder (sweep.dir=...) or sweep.name=..., or delete {d} to start over.")
+    else:
+        if d.exists() and any(p.name not in ("design",) for p in d.iterdir()):
+            raise ConfigError(f"folder {d} exists and is not a sweep folder (no sweep.json): "
+                              "choose another sweep.dir or remove it")
+        (d / "design").mkdir(parents=True, exist_ok=True)
+        runs = sweep.design.runs
+        runs.to_parquet(d / "design" / "runs.parquet", index=False,
+                        row_group_size=max(1, sweep.config.chunk_size))
+        sweep.design.points.to_parquet(d / "design" / "points.parquet", index=False)
+        new["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        write_json(new, manifest_path)  # last: its presence marks a complete plan
+    return [k for k in range(len(sweep.chunks)) if not is_done(d, k)]
+
+
+class _Progress:
+    """Progress of a sweep: a bar on a terminal, a plain line now and then in logs (CI)."""
+
+    def __init__(self, sweep: Sweep, mode: str, done_runs: int):
+        self.sweep, self.total = sweep, sweep.n_runs
+        interactive = sys.stderr.isatty() and not os.environ.get("CI")
+        self.mode = ("bar" if interactive else "log") if mode == "auto" else mode
+        self.start_done = done_runs
+        self.t0 = time.monotonic()
+        self.last_log = 0.0
+        self.bar = None
+        if self.mode == "bar":
+            from tqdm import tqdm
+            self.bar = tqdm(total=self.total, initial=done_runs, unit="run", dynamic_ncols=True,
+                            desc=sweep.config.name, smoothing=0.1)
+        self.done = done_runs
+
+    def update(self, done_runs: int, final=False):
+        if self.bar is not None:
+            self.bar.update(done_runs - self.done)
+        elif self.mode == "log":
+            now = time.monotonic() - self.t0
+            if final or now - self.last_log >= 30.0:
+                rate = (done_runs - self.start_done) / max(now, 1e-9)
+                left = (self.total - done_runs) / rate if rate > 0 else math.inf
+                print(f"[{self.sweep.config.name}] {done_runs}/{self.total} runs, "
+                      f"{rate:.0f} runs/s, {'?' if math.isinf(left) else f'{left:.0f} s'} left",
+                      file=sys.stderr, flush=True)
+                self.last_log = now
+        self.done = done_runs
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _done_runs(sweep: Sweep) -> int:
+    return sum(b - a for k, (a, b) in enumerate(sweep.chunks) if is_done(sweep.dir, k))
+
+
+def launch(sweep: Sweep, chunks: list[int], hydra_overrides=()) -> int:
+    """Run the given chunks as a Hydra multirun of :mod:`sim.experiments.chunk` (any launcher)."""
+    if not chunks:
+        return 0
+    from sim.experiments import chunk as chunk_app
+
+    d = sweep.dir.resolve()
+    argv = ["sim.experiments.chunk", "--multirun", f"sweep_dir={d}",
+            "chunk=" + ",".join(str(k) for k in chunks), *hydra_overrides]
+    saved = sys.argv
+    sys.argv = argv
+    code = 0
+    try:
+        chunk_app.main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.argv = saved
+    return code
+
+
+def run_sweep(overrides=(), *, progress: str | None = None) -> dict:
+    """Plan, prepare, launch and report a sweep; returns the machine-readable summary."""
+    cfg_args, hydra_args = _split_args(list(overrides))
+    sweep = plan(cfg_args)
+    todo = prepare(sweep)
+    t0 = time.monotonic()
+    bar = _Progress(sweep, progress or sweep.config.progress, _done_runs(sweep))
+    stop = threading.Event()
+
+    def watch():
+        while not stop.wait(0.5):
+            bar.update(_done_runs(sweep))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        launcher_code = launch(sweep, todo, hydra_args)
+    finally:
+        stop.set()
+        watcher.join()
+        bar.update(_done_runs(sweep), final=True)
+        bar.close()
+    seconds = time.monotonic() - t0
+    return report(sweep, todo, seconds, launcher_code)
+
+
+def report(sweep: Sweep, ran: list[int], seconds: float, launcher_code: int = 0) -> dict:
+    failures = []
+    missing = []
+    for k, (a, b) in enumerate(sweep.chunks):
+        if is_done(sweep.dir, k):
+            continue
+        err = chunk_dir(sweep.dir, k) / "error.json"
+        if err.exists():
+            e = json.loads(err.read_text())
+            failures.append({"chunk": k, "run_ids": e["run_ids"], "error": e["error"]})
+        else:
+            missing.append({"chunk": k, "run_ids": [int(a), int(b - 1)]})
+    done_runs = _done_runs(sweep)
+    ran_runs = sum(sweep.chunks[k][1] - sweep.chunks[k][0] for k in ran
+                   if is_done(sweep.dir, k))
+    status = "complete" if not failures and not missing else "incomplete"
+    summary = {
+        "name": sweep.config.name, "dir": str(sweep.dir), "status": status,
+        "runs_total": sweep.n_runs, "runs_done": done_runs,
+        "chunks_total": len(sweep.chunks), "chunks_run_now": len(ran),
+        "chunks_failed": failures, "chunks_missing": missing,
+        "seconds": seconds, "runs_per_second": ran_runs / seconds if seconds > 0 else None,
+        "launcher_exit_code": launcher_code,
+    }
+    write_json(summary, sweep.dir / "sweep_summary.json")
+    if status == "complete":
+        from sim.experiments.collect import collect
+        collect(sweep.dir, write=True)
+    return summary
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__)
+        return 0
+    try:
+        s = run_sweep(argv)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rate = s["runs_per_second"]
+    print(f"sweep {s['name']}: {s['runs_done']}/{s['runs_total']} runs in {s['chunks_total']} "
+          f"chunks ({s['chunks_run_now']} run now, {s['seconds']:.1f} s"
+          + (f", {rate:.0f} runs/s" if rate else "") + f") -> {s['dir']}")
+    for f in s["chunks_failed"]:
+        print(f"  FAILED chunk {f['chunk']} (runs {f['run_ids'][0]}-{f['run_ids'][1]}): "
+              f"{f['error']}", file=sys.stderr)
+    for f in s["chunks_missing"]:
+        print(f"  MISSING chunk {f['chunk']} (runs {f['run_ids'][0]}-{f['run_ids'][1]}): the "
+              "launcher did not complete it; re-run the same command to resume", file=sys.stderr)
+    if s["status"] != "complete":
+        print(f"sweep incomplete: see {s['dir']}/sweep_summary.json; re-run the same command to "
+              "run only what is missing", file=sys.stderr)
+        return 1
+    print(f"results: {s['dir']}/summary.parquet (one row per run)")
+    return 0
+
