@@ -3,8 +3,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.config import (AdministrationChange, AdministrationsConfig, AllySpec, EventSpec,
-                        compose)
+from sim.config import EventSpec, compose
+from sim.config.schema import AdministrationChange, AdministrationsConfig, AllySpec
 
 
 @pytest.fixture(scope="session")
@@ -15,15 +15,16 @@ def baseline():
 def eventful(cfg, *, horizon=48, mode="fixed"):
     """A configuration whose scenario exercises every event kind and an administration change."""
     s = cfg.scenario
-    roster = [AllySpec(name="framework", force=5000.0, capacity=0.8, threat=0.9,
-                       interest={"stabilisation": 0.4}, opposition=0.3, election_period=12,
-                       election_phase=5),
-              AllySpec(name="small", force=200.0, capacity=0.3)]
-    missions = [dataclasses.replace(s.missions[0], framework="framework", mandate_end=horizon - 4),
-                s.missions[1],
-                dataclasses.replace(s.missions[0], name="late", framework="framework",
-                                    mandate_end=horizon - 10, required_force=3000.0,
-                                    lead_troops=500.0)]
+    roster = {"framework": AllySpec(force=5000.0, capacity=0.8, threat=0.9,
+                                    interest={"stabilisation": 0.4}, opposition=0.3,
+                                    election_period=12, election_phase=5),
+              "small": AllySpec(force=200.0, capacity=0.3)}
+    stab = s.missions["stabilisation"]
+    missions = {"stabilisation": dataclasses.replace(stab, framework="framework",
+                                                     mandate_end=horizon - 4),
+                "intelligence": s.missions["intelligence"],
+                "late": dataclasses.replace(stab, framework="framework", mandate_end=horizon - 10,
+                                            required_force=3000.0, lead_troops=500.0)}
     events = [
         EventSpec(kind="announcement", step=2, mission="stabilisation", level=0.9, horizon=6),
         EventSpec(kind="withdrawal", step=5, mission="stabilisation", fraction=0.5,

@@ -3,11 +3,11 @@
 SolaraViz supplies step / play / reset and the parameter inputs; this module supplies the figures
 (trust, missions, burden shares, effectiveness and threat, the alliance network), the month's event
 feed and the buttons that inject events by hand. Everything shown is read from the model's public
-API (``history()``, ``feed``, ``allies``, ``world``, ``inject()``); nothing here changes how the
-model works.
+API (``history()``, ``allies``, ``world``, ``add_event()``, ``last_month``); the feed and the
+injected events are kept here, in the app; nothing here changes how the model works.
 
 Parameters apply when **Reset** is pressed (Mesa's convention). A run of a sweep opens with
-``/?sweep=<folder>&run_id=<k>``: the model is then built from :func:`sim.collect.run_config`
+``/?sweep=<folder>&run_id=<k>``: the model is then built from :func:`sim.experiments.collect.run_config`
 and reproduces that run bit for bit.
 """
 
@@ -33,6 +33,7 @@ from mesa.visualization.utils import update_counter  # noqa: E402
 
 from sim.app import html  # noqa: E402
 from sim.config import compose, policy_names, scenario_names  # noqa: E402
+from sim.config.params import value_of  # noqa: E402
 from sim.drivers.mesa import CoalitionModel  # noqa: E402
 
 __all__ = ["ExplorerModel", "ExplorerPage", "model_params", "explorer_url", "FEED_LENGTH",
@@ -65,7 +66,7 @@ class ExplorerModel(CoalitionModel):
     SolaraViz's Reset passes to any model whose constructor takes ``scenario``.)
 
     With ``sweep_dir`` and ``run_id`` it opens that run of a sweep with its exact configuration,
-    seed and replicate (:func:`sim.collect.run_config`); the other inputs are then ignored.
+    seed and replicate (:func:`sim.experiments.collect.run_config`); the other inputs are then ignored.
     """
 
     def __init__(self, scenario_name: str = "baseline", policy: str = "load_shifting_first",
@@ -74,15 +75,14 @@ class ExplorerModel(CoalitionModel):
                  building: float | None = None, seed: int = 1, sweep_dir: str | None = None,
                  run_id: int | None = None):
         self.origin = None
+        self.feed: list[dict] = []      # what happened, month by month (newest last)
+        self.queued: list[dict] = []    # events injected for the next month
         if sweep_dir is not None and run_id is not None:
             from sim.experiments.collect import collect, run_config
             cfg, s, r = run_config(sweep_dir, int(run_id))
             super().__init__(config=cfg, rng=s, run=r)
             names = collect(sweep_dir, columns=["run_id"]).attrs["sweep"]["parameters"]
-            values = {}
-            for name in names:
-                group, _, key = name.partition(".")
-                values[name] = getattr(getattr(cfg, group), key)
+            values = {name: value_of(cfg, name) for name in names}
             self.origin = {"sweep_dir": str(sweep_dir), "run_id": int(run_id), "seed": s,
                            "run": r, "policy": cfg.policy.name, "scenario": cfg.scenario.name,
                            "parameters": values}
@@ -100,6 +100,73 @@ class ExplorerModel(CoalitionModel):
         self.overrides = overrides
         super().__init__(scenario=scenario_name, policy=policy, rng=int(seed),
                          overrides=overrides)
+
+    # The feed and the injected events live here, in the app layer, on the model's public API
+    # (``add_event``, ``fired``, ``state``) and the month's report.
+    def step(self) -> None:
+        super().step()
+        self.feed.extend(month_feed(self, self.last_month))
+        self.queued = [q for q in self.queued if q["step"] > self.state.step]
+
+    def inject(self, kind: str, mission: str | None = None, ally: str | None = None,
+               **fields) -> None:
+        """Inject an event by hand; it takes effect in the next month (validated like a
+        scenario event)."""
+        ev = self.add_event(kind, mission=mission, ally=ally, **fields)
+        self.queued.append({"step": ev.step, "kind": kind, "mission": mission, "ally": ally,
+                            "source": "injected"})
+
+    @property
+    def queued_events(self) -> list[dict]:
+        """Events injected by hand that take effect in the next month."""
+        return list(self.queued)
+
+
+_MOVE_LABELS = {"announced": ("announced_withdrawal", "announces a withdrawal"),
+                "carried": ("carried_out", "withdraws"), "reversed": ("reversed", "reverses"),
+                "broken": ("pledge_broken", "breaks a pledge")}
+
+
+def month_feed(model: CoalitionModel, report) -> list[dict]:
+    """What happened in the month just recorded, as feed entries: events (scenario or injected),
+    a new administration, the lead's moves, allies' exits and joins, and allies' elections."""
+    t = model.state.step
+    if report is None:
+        return []
+    names, allies = model.world.mission_names, model.world.ally_names
+    items = []
+    for ev in model.fired:
+        if ev.step == t:
+            items.append({"step": t, "kind": ev.kind,
+                          "source": "injected" if ev.label == "added" else "scenario",
+                          "mission": names[ev.mission] if ev.mission >= 0 else None,
+                          "ally": allies[ev.ally] if ev.ally >= 0 else None})
+    if bool(report.administrations.changed.any()):
+        items.append({"step": t, "kind": "administration", "mission": None, "ally": None,
+                      "source": "lead", "detail": f"new administration: {model.lead.policy_name}"})
+    moves = report.moves
+    for attr, (kind, label) in _MOVE_LABELS.items():
+        for j in np.flatnonzero(np.asarray(getattr(moves, attr)).reshape(-1)):
+            items.append({"step": t, "kind": kind, "mission": names[j], "ally": None,
+                          "source": "lead", "detail": f"lead {label} ({names[j]})"})
+    for j in np.flatnonzero(moves.pledged.reshape(-1) > 0.0):
+        items.append({"step": t, "kind": "pledged", "mission": names[j], "ally": None,
+                      "source": "lead", "detail": f"lead announces a pledge ({names[j]})"})
+    for kind, arr, verb in (("exit", report.decisions.exits, "leaves"),
+                            ("join", report.decisions.joins, "joins")):
+        for j, i in zip(*np.nonzero(arr[0])):
+            items.append({"step": t, "kind": kind, "mission": names[j], "ally": allies[i],
+                          "source": "ally", "detail": f"{allies[i]} {verb} {names[j]}"})
+    a = model.state.allies
+    elections = np.remainder(t - a.election_phase[0, 0], a.election_period[0, 0]) == 0
+    for i in np.flatnonzero(elections):
+        items.append({"step": t, "kind": "election", "mission": None, "ally": allies[i],
+                      "source": "ally", "detail": f"election in {allies[i]}"})
+    for item in items:
+        item.setdefault("detail", item["kind"]
+                        + (f" ({item['mission']})" if item.get("mission") else "")
+                        + (f" [{item['ally']}]" if item.get("ally") else ""))
+    return items
 
 
 def model_params(sweep_dir=None, run_id=None) -> dict:
@@ -249,7 +316,7 @@ def _layout(adjacency_bytes: bytes, n: int):
 
 def network_figure(model) -> Figure:
     """The alliance network: allies coloured by trust; hollow with a cross when in no mission."""
-    adjacency = np.ascontiguousarray(model.world.adjacency, dtype=np.float64)
+    adjacency = np.ascontiguousarray(model.world.neighbours.toarray(), dtype=np.float64)
     graph, pos = _layout(adjacency.tobytes(), adjacency.shape[0])
     cmap, norm = colormaps[TRUST_CMAP], Normalize(0.0, 1.0)
     fig = Figure(figsize=(6.4, 3.9), dpi=100, layout="constrained")
@@ -346,7 +413,7 @@ def InjectPanel(model):
     if mission not in missions:
         mission = missions[0]
     h, n = _history(model)
-    t = model.steps_done
+    t = model.state.step
     trust = float(h["steps"]["trust"][-1, 0])
     leader = float(h["steps"]["trust_leader"][-1, 0])
     country = float(h["steps"]["trust_country"][-1, 0])
@@ -354,9 +421,9 @@ def InjectPanel(model):
     def inject(kind, label, **fields):
         try:
             model.inject(kind, mission=mission, **fields)
-            set_note((model.steps_done + 1, f"queued: {label} ({mission})"))
+            set_note((model.state.step + 1, f"queued: {label} ({mission})"))
         except Exception as exc:  # the model's own validation message
-            set_note((model.steps_done + 1, f"not injected: {exc}"))
+            set_note((model.state.step + 1, f"not injected: {exc}"))
 
     with solara.Column(classes=["coalition-status"], style={"width": "100%"}):
         solara.Text(f"mean trust {trust:.3f}", classes=["coalition-mean-trust"])

@@ -16,11 +16,12 @@ Library use::
 from sim.config.checks import check_config, check_scenario, event_step, month_index
 from sim.config.compose import compose, compose_raw, config_hash, register_configs, to_config
 from sim.config.options import CONFIG_DIR, load_policy, policy_names, scenario_names
-from sim.config.schema import (EventSpec, MissionSpec, PolicyConfig, RunConfig, ScenarioConfig,
-                               SweepConfig)
+from sim.config.schema import (AdministrationChange, AdministrationsConfig, AllySpec, EventSpec,
+                               MissionSpec, PolicyConfig, RunConfig, ScenarioConfig, SweepConfig)
 from sim.errors import ConfigError
 
-__all__ = ["CONFIG_DIR", "ConfigError", "EventSpec", "MissionSpec", "PolicyConfig", "RunConfig",
+__all__ = ["CONFIG_DIR", "AdministrationChange", "AdministrationsConfig", "AllySpec", "ConfigError",
+           "EventSpec", "MissionSpec", "PolicyConfig", "RunConfig",
            "ScenarioConfig", "SweepConfig", "check_config", "check_scenario", "compose",
            "compose_raw", "config_hash", "event_step", "load_policy", "month_index",
            "policy_names", "register_configs", "scenario_names", "to_config"]

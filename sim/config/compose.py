@@ -118,7 +118,7 @@ def config_hash(cfg: RunConfig, *, exclude=("output",)) -> str:
 
 def _append_events(cfg: RunConfig) -> RunConfig:
     """``scenario.add_events`` are appended to the scenario's own timeline (so a command line can
-    add events without replacing the timeline: ``+scenario.add_events=[...]``)."""
+    add events without replacing the timeline: ``scenario.add_events=[...]``)."""
     s = cfg.scenario
     if not s.add_events:
         return cfg
@@ -132,4 +132,4 @@ def refuse_timeline_override(overrides) -> None:
         key, _, value = str(o).lstrip("+~").partition("=")
         if key == "scenario.events" and value.strip() not in ("", "[]", "null"):
             raise ConfigError(f"{o!r} would replace the scenario's whole timeline; to add events "
-                              "write +scenario.add_events=[...] (or write a scenario file)")
+                              "write scenario.add_events=[...] (or write a scenario file)")

@@ -46,12 +46,36 @@ def parameter_markdown() -> str:
     return "\n".join(out).strip() + "\n"
 
 
+def state_markdown() -> str:
+    """The state variables (``sim/core/state.py``) as tables, one per entity."""
+    from sim.core.state import describe
+
+    out, group = [], None
+    titles = {"Allies": "Allies (`state.allies`, agent `Ally`)",
+              "Lead": "The lead nation (`state.lead`, agent `LeadNation`)",
+              "Missions": "Missions (`state.missions`, agent `Mission`)",
+              "Month": "The month's flags (`state.month`, set by scenario events)"}
+    for row in describe():
+        if row["group"] != group:
+            group = row["group"]
+            out += [f"\n**{titles[group]}**\n", "| variable | shape | unit | meaning |",
+                    "|---|---|---|---|"]
+        out.append(f"| `{row['name']}` | {row['shape']} | {row['unit']} | {row['doc']} |")
+    return "\n".join(out).strip() + "\n"
+
+
+def _fill(text: str, start: str, end: str, body: str) -> str:
+    if start not in text or end not in text:
+        raise SystemExit(f"{ODD}: markers {start} / {end} not found")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}{end}{tail}"
+
+
 def render(text: str) -> str:
-    if START not in text or END not in text:
-        raise SystemExit(f"{ODD}: markers {START} / {END} not found")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{parameter_markdown()}{END}{tail}"
+    """``text`` (the ODD) with its generated tables brought up to date."""
+    text = _fill(text, "<!-- state:start -->", "<!-- state:end -->", state_markdown())
+    return _fill(text, START, END, parameter_markdown())
 
 
 def main(argv=None) -> int:

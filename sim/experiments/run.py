@@ -25,6 +25,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sim.config import CONFIG_DIR, ConfigError, RunConfig, register_configs, to_config
+from sim.config.compose import refuse_timeline_override
 from sim.experiments.io import manifest, write_json, write_parquet
 
 log = logging.getLogger("sim.run")
@@ -32,14 +33,16 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
 def simulate(cfg: RunConfig):
-    """Run one configuration with the chosen driver; return an :class:`EnsembleResult`-like
-    bundle of tidy tables ``(steps, missions, allies, summary)`` as DataFrames."""
-    from sim.drivers.ensemble import Ensemble
-
+    """Run one configuration with the chosen driver; return the tidy tables
+    ``(steps, missions, allies, summary)`` as DataFrames (``allies`` None unless recorded)."""
     if cfg.driver == "ensemble":
+        from sim.drivers.ensemble import Ensemble
+
         res = Ensemble(cfg, seeds=cfg.seed, runs=[cfg.run], record_allies=cfg.output.allies).run()
     else:
-        res = _mesa_result(cfg)
+        from sim.drivers.mesa import CoalitionModel
+
+        res = CoalitionModel(config=cfg, collect_allies=False).run_to_end().results()
     steps = res.step_frame()
     missions = res.mission_frame()
     allies = res.ally_frame() if cfg.output.allies else None
@@ -50,21 +53,6 @@ def simulate(cfg: RunConfig):
             if "scenario" not in df.columns:
                 df.insert(0, "scenario", cfg.scenario.name)
     return steps, missions, allies, summary
-
-
-def _mesa_result(cfg: RunConfig):
-    """The Mesa model's history wrapped like an ensemble result (same tables, same numbers)."""
-    import numpy as np
-
-    from sim.drivers.ensemble import EnsembleResult
-    from sim.drivers.mesa import CoalitionModel
-    from sim.core.recording import summarise
-
-    model = CoalitionModel(config=cfg).run_to_end()
-    h = model.history()
-    return EnsembleResult(model.world, np.array([cfg.seed]), np.array([cfg.run]), h["steps"],
-                          h["missions"], h["allies"],
-                          summarise(h["steps"], h["missions"], model.world.is_core))
 
 
 def _print_summary(cfg: RunConfig, summary, seconds: float, out: Path) -> None:
@@ -94,6 +82,7 @@ register_configs()
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def main(dcfg: DictConfig) -> None:
     try:
+        refuse_timeline_override(HydraConfig.get().overrides.task)
         cfg = to_config(dcfg)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,0 +1,138 @@
+"""The schedule's phases, called directly on a state (closed-form and paired cases)."""
+
+import numpy as np
+import pytest
+
+from sim.config import EventSpec, compose
+from sim.core import schedule as sch
+from sim.core.events import EVENT_KINDS, Event, apply_event
+from sim.core.setup import init_state, make_setup
+from sim.core.world import compile_event
+
+
+def _setup(overrides=(), runs=2, **kw):
+    cfg = compose(["scenario=baseline", *overrides])
+    setup = make_setup(cfg, seeds=1, runs=list(range(runs)), **kw)
+    return cfg, setup, init_state(cfg, setup)
+
+
+def _event(setup, kind, step=1, **fields):
+    w = setup.world
+    return compile_event(EventSpec(kind=kind, step=step, **fields), step,
+                         missions=w.mission_names, allies=w.ally_names,
+                         policy_index=setup.add_policy, check=True)
+
+
+def test_every_event_kind_has_an_effect_on_the_state():
+    for kind, spec in EVENT_KINDS.items():
+        _, setup, state = _setup()
+        fields = {"mission": "stabilisation", "ally": "ally_2", "level": 0.8, "horizon": 6,
+                  "size": 1.0, "policy": "impulsive"}
+        ev = _event(setup, kind, **{k: v for k, v in fields.items() if k in spec.required})
+        if kind == "mission_start":
+            state.missions.active[:] = False
+        if kind in ("deployment", "reversal"):
+            state.lead.cut_troops[:] = 0.5              # something to redeploy or undo
+        before = {k: v.copy() for k, v in state.arrays().items()}
+        apply_event(state, ev, 1)
+        changed = [k for k, v in state.arrays().items() if not np.array_equal(v, before[k])]
+        assert changed, f"{kind} changed nothing"
+
+
+def test_a_withdrawal_unconsulted_costs_more_trust_than_a_consulted_one():
+    cfg, setup, state = _setup(["policy=steady"])
+    j = setup.world.mission_names.index("stabilisation")
+    for k, consulted in ((0, False), (1, True)):
+        sub = state.run(k)
+        ev = Event(step=1, kind="withdrawal", mission=j, fraction=1.0, consulted=consulted,
+                   notice=consulted)
+        apply_event(sub, ev, 1)
+        state.lead.cut_troops[k] = sub.lead.cut_troops[0]
+        state.lead.cut_enablers[k] = sub.lead.cut_enablers[0]
+        state.month.unconsulted[k] = sub.month.unconsulted[0]
+        state.month.no_notice[k] = sub.month.no_notice[0]
+    trust0 = state.allies.trust.copy()
+    sch.advance(state, setup)
+    loss = (trust0 - state.allies.trust)[:, 0, :].mean(axis=-1)
+    assert loss[0] > loss[1] > 0.0
+
+
+def test_an_administration_event_changes_policy_and_restarts_the_leader_stock():
+    _, setup, state = _setup(["policy=steady"])
+    state.allies.r_country[:] = 3.0
+    state.allies.s_country[:] = 1.0
+    apply_event(state, _event(setup, "administration", policy="impulsive"), 1)
+    admin = sch.apply_events(state, setup=setup)
+    assert admin.changed.all()
+    assert setup.policy_names[state.lead.policy_index[0, 0, 0]] == "impulsive"
+    assert np.array_equal(state.allies.r_leader, state.allies.r_country)
+    assert (state.lead.admin_start == 1).all()
+
+
+def test_a_broken_pledge_is_a_reversal():
+    _, setup, state = _setup(["policy=steady", "policy.pledge_horizon=0"])
+    state.lead.pledge_level[:] = 1.0
+    state.lead.pledge_until[:] = 12
+    state.lead.cut_troops[:, 0] = 0.5                   # the level falls below the pledge
+    moves = sch.lead_acts(state, setup=setup, policy=setup.policy(state))
+    assert moves.broken[:, 0].all() and moves.reversed[:, 0].all()
+    assert (state.lead.reversals >= 1).all()
+
+
+def test_a_kept_pledge_earns_more_trust_than_the_same_level_without_one():
+    _, setup, state = _setup(["policy=steady", "policy.pledge_horizon=0"], runs=2)
+    state.lead.pledge_level[0] = state.lead.level[0]   # run 0: a pledge of the level it holds
+    state.lead.pledge_until[0] = 24
+    trust0 = state.allies.trust.copy()
+    sch.advance(state, setup)
+    gain = (state.allies.trust - trust0)[:, 0, :].mean(axis=-1)
+    assert gain[0] > gain[1]
+
+
+def test_allies_leave_when_the_departed_share_passes_their_threshold():
+    _, setup, state = _setup(["policy=steady", "decision.noise_scale=0"], runs=1)
+    sch.advance(state, setup)
+    sch.advance(state, setup)
+    assert state.allies.member.any()
+    state.lead.cut_troops[:] = 1.0
+    state.lead.cut_enablers[:] = 1.0                    # the lead leaves everything
+    members = state.allies.member.copy()
+    policy = setup.policy(state)
+    sch.lead_acts(state, setup=setup, policy=policy)
+    peers = np.zeros(state.allies.member.shape)
+    d = sch.decide(state, setup=setup, policy=policy, peers=peers)
+    stab = ~state.missions.is_core[0, :, 0]
+    left = d.exits[0][stab]
+    assert left.sum() > 0 and left.sum() <= members[0][stab].sum()
+
+
+def test_run_k_of_a_state_is_the_same_run_alone():
+    _, setup, state = _setup(["policy=impulsive"], runs=3)
+    _, setup1, alone = _setup(["policy=impulsive"], runs=1)
+    setup1 = make_setup(compose(["scenario=baseline", "policy=impulsive"]), seeds=1, runs=[2])
+    alone = init_state(compose(["scenario=baseline", "policy=impulsive"]), setup1)
+    for _ in range(12):
+        sch.advance(state, setup)
+        sch.advance(alone, setup1)
+    for key, v in alone.arrays().items():
+        assert np.array_equal(v[0], state.arrays()[key][2]), key
+
+
+def test_phase_functions_take_keywords_only_beyond_the_state():
+    import inspect
+
+    for name in ("apply_events", "lead_acts", "observe", "update_trust", "consult", "decide",
+                 "resolve_missions", "update_capacity"):
+        params = list(inspect.signature(getattr(sch, name)).parameters.values())
+        assert params[0].name == "state"
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:]), name
+
+
+@pytest.mark.parametrize("bad", [dict(troops=30000), dict(fraction=float("nan"))])
+def test_an_added_event_is_validated_like_a_scenario_event(bad):
+    from sim.config import ConfigError
+    _, setup, _ = _setup()
+    with pytest.raises(ConfigError):
+        _event(setup, "withdrawal", mission="stabilisation", **bad)
+
+
