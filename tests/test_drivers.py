@@ -127,5 +127,7 @@ def test_mesa_datacollector_records_every_step(baseline):
     df = model.datacollector.get_model_vars_dataframe()
     assert len(df) == 13
     assert np.array_equal(df["trust"].to_numpy(), model.history()["steps"]["trust"][:, 0])
-    agents = model.datacollector.get_agenttype_vars_dataframe(type(model.allies[0]))
+    agents = model.datacollector.get_agent_vars_dataframe().dropna()
     assert len(agents) == 13 * len(model.allies)
+    last = agents.xs(12.0, level="Step")["ally_trust"].to_numpy()
+    assert np.array_equal(last, model.state.allies.trust[0, 0])

@@ -115,4 +115,4 @@ def test_agents_are_views_that_read_and_write_the_state():
     model.missions[0].threat = 0.99
     assert model.state.missions.threat[0, 0, 0] == 0.99
     df = model.datacollector.get_agent_vars_dataframe().dropna()
-    assert len(df) == 7 * len(model.allies) and "trust" in df.columns
+    assert len(df) == 7 * len(model.allies) and "ally_trust" in df.columns

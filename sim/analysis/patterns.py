@@ -201,13 +201,13 @@ def _exits_and_elections(runs: int, overrides=()):
     per_step, election_exits, other_exits, election_n, other_n = [], 0, 0, 0, 0
     from sim.rules.decisions import is_election_month
     while ens.t < cfg.scenario.horizon:
-        members_before = ens.state["member"].copy()
-        ens.step()
-        exits = ens._exits
+        members_before = ens.state.allies.member.copy()
+        exits = ens.step().decisions.exits
         per_step.append(exits.sum(axis=(1, 2)))
-        elect = is_election_month(ens.t, ens.state["election_period"], ens.state["election_phase"])
+        elect = is_election_month(ens.t, ens.state.allies.election_period,
+                                  ens.state.allies.election_phase)
         at_risk = members_before.any(axis=1, keepdims=True) & np.broadcast_to(
-            ens.state["active"].any(axis=1, keepdims=True), elect.shape)
+            ens.state.missions.active.any(axis=1, keepdims=True), elect.shape)
         left = exits.any(axis=1, keepdims=True)
         election_exits += int((left & elect & at_risk).sum())
         election_n += int((elect & at_risk).sum())

@@ -107,7 +107,7 @@ def make_report(args=(), *, progress=None) -> Path:
     steps = collect_trajectories(sweep_dir, "steps")
     missions = collect_trajectories(sweep_dir, "missions")
 
-    from sim import plots
+    from sim.analysis import plots
     figures = {}
     figures["trust"] = plots.trust_trajectories(steps, fig_dir / "trust")
     figures["membership"] = plots.membership_over_time(missions, fig_dir / "membership")

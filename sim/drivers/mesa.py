@@ -14,7 +14,7 @@ Example::
     model = CoalitionModel(scenario="baseline", policy="impulsive", rng=1)
     model.run_for(24)
     model.datacollector.get_model_vars_dataframe()
-    model.datacollector.get_agent_vars_dataframe()      # per-ally trust, capacity, ...
+    model.datacollector.get_agent_vars_dataframe()      # ally_trust, ally_capacity, ... per ally
 """
 
 from __future__ import annotations
@@ -111,8 +111,8 @@ class CoalitionModel(mesa.Model):
         self.datacollector = DataCollector(
             model_reporters={k: partial(_model_reporter, key=k) for k in STEP_COLUMNS
                              if k != "policy_index"} | {"policy": lambda m: m.lead.policy_name},
-            agent_reporters={k: partial(_ally_reporter, key=k) for k in reporters} or None,
-            agenttype_reporters={Ally: {f"ally_{k}": k for k in reporters}} if reporters else None,
+            agent_reporters={f"ally_{k}": partial(_ally_reporter, key=k) for k in reporters}
+            or None,
         )
         self._record()
 
