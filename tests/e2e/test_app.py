@@ -70,8 +70,9 @@ def _wait_http_200(url: str, proc: subprocess.Popen, log: Path, timeout: float =
 @pytest.fixture(scope="module")
 def sweep_dir(tmp_path_factory):
     """A small collected sweep, made with the documented command."""
-    folder = tmp_path_factory.mktemp("e2e") / "smoke"
-    subprocess.run([sys.executable, "-m", "sim.sweep", "experiment=smoke",
+    folder = tmp_path_factory.mktemp("e2e") / "compare"       # it varies mission fields
+    subprocess.run([sys.executable, "-m", "sim.sweep", "experiment=compare", "sweep.samples=4",
+                    "sweep.replicates=1", "sweep.chunk_size=16",
                     f"scenario.horizon={HORIZON}", f"sweep.dir={folder}",
                     f"hydra.run.dir={folder.parent / 'hydra'}"],
                    cwd=ROOT, check=True, capture_output=True, text=True, timeout=300)

@@ -56,6 +56,10 @@ def test_figures_draw_at_any_step(steps):
         fig = make(m)
         assert isinstance(fig, Figure)
         fig.canvas.draw()
+    trust = m.history()["steps"]["trust"][:, 0]
+    lines = [ln.get_ydata() for ln in explorer.trust_figure(m).axes[0].lines]
+    assert any(len(y) == len(trust) and np.allclose(y, trust) for y in lines), \
+        "the trust figure does not show the model's mean trust"
 
 
 def test_feed_is_newest_month_first_and_keeps_injections():
@@ -73,8 +77,10 @@ def test_feed_is_newest_month_first_and_keeps_injections():
 
 @pytest.fixture(scope="module")
 def small_sweep(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pages") / "smoke"
-    subprocess.run([sys.executable, "-m", "sim.sweep", "experiment=smoke", "scenario.horizon=12",
+    """A small run of the `compare` sweep (it varies mission fields: missions.<mission>.<field>)."""
+    folder = tmp_path_factory.mktemp("pages") / "compare"
+    subprocess.run([sys.executable, "-m", "sim.sweep", "experiment=compare", "scenario.horizon=12",
+                    "sweep.samples=4", "sweep.replicates=1", "sweep.chunk_size=16",
                     f"sweep.dir={folder}", f"hydra.run.dir={folder.parent / 'hydra'}"],
                    cwd=ROOT, check=True, capture_output=True, text=True, timeout=300)
     return folder
@@ -86,10 +92,8 @@ def test_sweep_figures_and_a_run_opened_from_the_sweep(small_sweep):
     base, treat = list(dict.fromkeys(df["policy"]))[:2]
     param = df.attrs["sweep"]["parameters"][0]
     row, diffs, why = sweep._comparison(df, base, treat, "final_trust", "baseline")
-    if row is not None:   # sim.analysis.compare present
-        assert row["n_pairs"] == len(df) // 2
-    else:
-        assert why
+    assert row is not None, why
+    assert row["n_pairs"] == len(df) // df["policy"].nunique()
     for fig in (sweep.distribution_figure(df, "final_trust", base, treat),
                 sweep.differences_figure(diffs, row, "final_trust", base, treat),
                 sweep.parameter_figure(df, "final_trust", param, base, treat),
@@ -97,8 +101,11 @@ def test_sweep_figures_and_a_run_opened_from_the_sweep(small_sweep):
         fig.canvas.draw()
     run_id = int(df["run_id"].iloc[7])
     m = explorer.ExplorerModel(sweep_dir=str(small_sweep), run_id=run_id)
+    assert any(p.startswith("missions.") for p in df.attrs["sweep"]["parameters"])
     assert m.origin["run_id"] == run_id and set(m.origin["parameters"]) == set(
         df.attrs["sweep"]["parameters"])
+    for name, value in m.origin["parameters"].items():
+        assert value == pytest.approx(df.loc[df["run_id"] == run_id, name].item()), name
     m.run_to_end()
     assert m.summary()["final_trust"] == df.loc[df["run_id"] == run_id, "final_trust"].item()
     assert explorer.explorer_url(small_sweep, run_id).endswith(f"&run_id={run_id}")
