@@ -422,7 +422,6 @@ class SweepConfig:
     chunk_size: int = 1000
     trajectories: bool = False
     progress: str = "auto"
-    max_failures: int = 0
 
 
 @dataclass(frozen=True)
