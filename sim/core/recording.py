@@ -279,13 +279,18 @@ class Recorder:
                 self.allies[k][t] = v
         self.last = step_v
 
+    def trajectories(self) -> dict[str, dict[str, np.ndarray] | None]:
+        """What has been recorded so far: ``steps``, ``missions``, ``allies`` (views)."""
+        t = self.t
+        return {"steps": {k: v[:t + 1] for k, v in self.steps.items()},
+                "missions": {k: v[:t + 1] for k, v in self.missions.items()},
+                "allies": ({k: v[:t + 1] for k, v in self.allies.items()}
+                           if self.allies is not None else None)}
+
     def results(self, world: World, seeds, runs, policy_names) -> "Results":
         """What has been recorded so far, with the per-run summaries."""
-        t = self.t
-        steps = {k: v[:t + 1] for k, v in self.steps.items()}
-        missions = {k: v[:t + 1] for k, v in self.missions.items()}
-        allies = ({k: v[:t + 1] for k, v in self.allies.items()}
-                  if self.allies is not None else None)
+        tr = self.trajectories()
+        steps, missions, allies = tr["steps"], tr["missions"], tr["allies"]
         return Results(world, np.asarray(seeds), np.asarray(runs), tuple(policy_names), steps,
                        missions, allies, summarise(steps, missions, world.is_core))
 

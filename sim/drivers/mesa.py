@@ -175,8 +175,7 @@ class CoalitionModel(mesa.Model):
 
     def history(self) -> dict[str, dict[str, np.ndarray]]:
         """Recorded values as arrays shaped like the ensemble's (step, run=1, ...)."""
-        res = self.results()
-        return {"steps": res.steps, "missions": res.missions, "allies": res.allies}
+        return self.recorder.trajectories()
 
     def summary(self) -> dict[str, float]:
         """The per-run summaries (same definitions as the ensemble's)."""
