@@ -26,7 +26,7 @@ def sobol_sweep(tmp_path_factory):
 
 
 def test_sobol_finds_the_analytic_zero_and_the_real_effect(sobol_sweep):
-    r = sobol(sobol_sweep, "final_trust")
+    r = sobol(sobol_sweep, "mean_ally_burden_share")
     t = r.table.set_index("parameter")
     assert abs(t.loc["trust.asymmetry", "ST"]) < 1e-9
     assert abs(t.loc["trust.asymmetry", "S1"]) < 1e-9
@@ -39,7 +39,7 @@ def test_morris_finds_the_analytic_zero(tmp_path):
     d = tmp_path / "m"
     run_sweep(BASE + ["sweep.name=t_morris", "sweep.sampler=morris", "sweep.samples=4",
                       "sweep.levels=4", f"sweep.dir={d}"], progress="none")
-    t = morris(d, "final_trust").table.set_index("parameter")
+    t = morris(d, "mean_ally_burden_share").table.set_index("parameter")
     assert t.loc["trust.asymmetry", "mu_star"] == 0.0
     assert t.loc["trust.press_weight", "mu_star"] > 0.0
 

@@ -43,7 +43,7 @@ def test_abc_recovers_a_known_parameter(tmp_path):
                      f"{res.missions['contributors'][t, 0, 0]:.0f},"
                      f"{res.missions['ally_troops'][t, 0, 0]:.0f}")
     hist = write(tmp_path, "\n".join(lines) + "\n")
-    out = calibrate(BASE, hist, {"decision.join_threshold": (0.05, 0.5)}, samples=400,
+    out = calibrate(BASE, hist, {"decision.join_threshold": (0.05, 0.5)}, samples=800,
                     accept=0.05, seed=5)
     post = out.posterior["decision.join_threshold"]
     prior_sd = (0.5 - 0.05) / np.sqrt(12)

@@ -100,8 +100,9 @@ def test_press_mix_spans_reputation_to_current_calculus():
 
 
 def test_new_administration_inherits_the_country_stock():
-    assert tr.reset_leader_stock(4.0, 2.0, carry=1.0) == (4.0, 2.0)
-    assert tr.reset_leader_stock(4.0, 2.0, carry=0.5) == (2.0, 1.0)
+    assert tr.reset_leader_stock(4.0, 2.0, 0.0, 0.0, carry=1.0) == (4.0, 2.0)
+    assert tr.reset_leader_stock(4.0, 2.0, 1.5, 0.5, carry=0.5) == (3.5, 1.5)
+    assert tr.stance_evidence(0.25, stance_weight=4.0) == (1.0, 3.0)
 
 # ---------------------------------------------------------------- missions
 

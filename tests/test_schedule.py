@@ -8,6 +8,7 @@ from sim.core import schedule as sch
 from sim.core.events import EVENT_KINDS, Event, apply_event
 from sim.core.setup import init_state, make_setup
 from sim.core.world import compile_event
+from sim.rules import trust as tr
 
 
 def _setup(overrides=(), runs=2, **kw):
@@ -65,7 +66,13 @@ def test_an_administration_event_changes_policy_and_restarts_the_leader_stock():
     admin = sch.apply_events(state, setup=setup)
     assert admin.changed.all()
     assert setup.policy_names[state.lead.policy_index[0, 0, 0]] == "impulsive"
-    assert np.array_equal(state.allies.r_leader, state.allies.r_country)
+    tp = setup.params.trust
+    good, bad = tr.stance_evidence(setup.policy_value(state.lead.policy_index, "stance"),
+                                   stance_weight=tp.stance_weight)
+    assert np.allclose(state.allies.r_leader, tp.leader_carry * 3.0 + good)   # record + stance
+    assert np.allclose(state.allies.s_leader, tp.leader_carry * 1.0 + bad)
+    assert np.allclose(state.allies.r_country, 3.0 + tp.country_weight * good)
+    assert (state.allies.trust_leader < 0.5).all()      # the impulsive stance: low leader trust
     assert (state.lead.admin_start == 1).all()
 
 
@@ -79,9 +86,10 @@ def test_a_broken_pledge_is_a_reversal():
     assert (state.lead.reversals >= 1).all()
 
 
-def test_a_kept_pledge_earns_more_trust_than_the_same_level_without_one():
+def test_a_redeployment_under_a_kept_pledge_earns_more_trust_than_one_without():
     _, setup, state = _setup(["policy=steady", "policy.pledge_horizon=0"], runs=2)
-    state.lead.pledge_level[0] = state.lead.level[0]   # run 0: a pledge of the level it holds
+    state.lead.level[:] = 0.5 * state.lead.level        # last month it held half: a rise now
+    state.lead.pledge_level[0] = state.lead.level_ref[0]  # run 0: it pledged the full level
     state.lead.pledge_until[0] = 24
     trust0 = state.allies.trust.copy()
     sch.advance(state, setup)

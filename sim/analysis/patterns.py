@@ -1,5 +1,6 @@
-"""Pattern-oriented validation (Grimm et al. 2005): the six patterns of MODEL.md, each a statistical
-test over replicates on the shipped scenarios with default parameters.
+"""Pattern-oriented validation (Grimm et al. 2005): patterns 1-6 of the model specification
+(docs/references.md), each a statistical test over replicates on the shipped scenarios with default
+parameters, then the ablation table (:mod:`sim.analysis.ablation`).
 
     python -m sim.validate [--runs 200]
 
@@ -153,45 +154,42 @@ def collapse(runs: int = 200, overrides=()) -> list[PatternResult]:
 
 
 def two_speeds(runs: int = 200, overrides=()) -> list[PatternResult]:
-    """Pattern 4. Leader trust steps at a change of administration; country trust does not return
-    to its earlier level within one term after a 'bad' administration.
+    """Pattern 4, with the magnitudes of Pew's Global Attitudes series, on ``durability_pew``
+    (steady 2009-16, impulsive 2017-20, steady 2021-22).
 
-    The durability scenario (steady, impulsive from the first change, steady again from the
-    second) against the same coalition under a steady lead throughout, on the same seeds. Trust keeps
-    accumulating under a steady lead, so "its earlier level" is read as the level it would have had
-    without the bad administration: one term (48 months, or to the horizon) after the bad
-    administration ends, country trust is still below that counterfactual, and has closed less of
-    its gap than leader trust has."""
-    cfg = compose(["scenario=durability", "policy=steady", *overrides])
-    plain = dataclasses.replace(cfg, scenario=dataclasses.replace(
-        cfg.scenario, administrations=dataclasses.replace(cfg.scenario.administrations,
-                                                          mode="none", schedule=[])))
-    r, cf = _run(cfg, runs), _run(plain, runs)
-    (s1, _), (s2, _) = [(c.step, c.policy) for c in cfg.scenario.administrations.schedule]
+    4a: at the 2016->2017 kind of change the allies' mean leader trust falls by at least 0.3 within
+    three months (Pew: median confidence in the president 64% -> 22%); at the change back it
+    rises by at least 0.3 within three months (17% -> 75%). 4b: country trust falls by 0.1-0.25 in
+    the first year (favourable 64% -> 49%) and is still below its 2016 level at the end of 2022
+    (the scar: "used to be a good example", 57% in 2021).
+
+    These magnitudes are calibration targets (the trust defaults are fitted to this series,
+    experiments/calibration_pew): passing them shows the fit holds, not independent validation.
+    """
+    cfg = compose(["scenario=durability_pew", "policy=steady", *overrides])
+    r = _run(cfg, runs)
     lt, ct = r.steps["trust_leader"], r.steps["trust_country"]
-    lcf, ccf = cf.steps["trust_leader"], cf.steps["trust_country"]
-    jump = np.abs(lt[s2] - lt[s2 - 1])
-    typical = np.median(np.abs(np.diff(lt[s1 + 1:s2 - 1], axis=0)), axis=0)
-    ratio = float(np.median(jump / np.maximum(typical, 1e-9)))
-    end = min(s2 + 48, cfg.scenario.horizon)
-    c_gap0, c_gap1 = ccf[s2 - 1] - ct[s2 - 1], ccf[end] - ct[end]
-    l_gap0, l_gap1 = lcf[s2 - 1] - lt[s2 - 1], lcf[end] - lt[end]
-    below = float(np.mean(c_gap1 > 0))
-    c_left = float(np.median(c_gap1 / np.maximum(c_gap0, 1e-12)))
-    l_left = float(np.median(l_gap1 / np.maximum(l_gap0, 1e-12)))
+    out_, back, end = 96, 144, cfg.scenario.horizon      # 2016-12, 2020-12, 2022-12
+    fall = float(np.median(lt[out_ + 3] - lt[out_]))
+    rise = float(np.median(lt[back + 3] - lt[back]))
+    c_fall = float(np.median(ct[out_] - ct[out_ + 12]))
+    scar = float(np.mean(ct[end] < ct[out_]))
     return [
-        PatternResult("4a leader trust steps", "median step at the change / typical monthly move",
-                      ratio, ">= 5", ratio >= 5,
-                      f"step {np.median(jump):.3f} vs typical {np.median(typical):.4f}",
-                      "Renshon, Dafoe & Huth (2018); Pew 2016-2021 (SOURCES.md)"),
-        PatternResult("4b country trust ratchets", "share of runs with country trust below its "
-                      "no-bad-administration level one term later", below,
-                      ">= 0.9, and country keeps more of its gap than leader", below >= 0.9
-                      and c_left > l_left,
-                      f"{end - s2 + 1} months after: country keeps {c_left:.0%} of its gap "
-                      f"({np.median(c_gap0):.3f} -> {np.median(c_gap1):.3f}), leader "
-                      f"{l_left:.0%} ({np.median(l_gap0):.3f} -> {np.median(l_gap1):.3f})",
-                      "ECFR 2021, Pew 2021 (SOURCES.md): 'used to be a good example'"),
+        PatternResult("4a leader trust steps", "median change of leader trust within 3 months "
+                      "of the change to / from the impulsive administration", fall,
+                      "<= -0.3, and the change back >= +0.3 (calibrated)",
+                      fall <= -0.3 and rise >= 0.3,
+                      f"2017-01: {np.median(lt[out_]):.2f} -> {np.median(lt[out_ + 3]):.2f}; "
+                      f"2021-01: {np.median(lt[back]):.2f} -> {np.median(lt[back + 3]):.2f} "
+                      f"({rise:+.2f})",
+                      "Pew Global Attitudes 2016-2021 (docs/references.md)"),
+        PatternResult("4b country trust ratchets", "median fall of country trust in the first "
+                      "year of the impulsive administration", c_fall,
+                      "in [0.1, 0.25], and below its 2016 level at the end of 2022 in >= 90% of "
+                      "runs (calibrated)", 0.1 <= c_fall <= 0.25 and scar >= 0.9,
+                      f"{np.median(ct[out_]):.2f} -> {np.median(ct[out_ + 12]):.2f}; "
+                      f"2022-12 {np.median(ct[end]):.2f}, below 2016 in {scar:.0%} of runs",
+                      "Pew 2017, 2021; ECFR 2021 (docs/references.md)"),
     ]
 
 
@@ -265,6 +263,7 @@ def run_all(runs: int = 200, overrides=()) -> pd.DataFrame:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sim.validate", description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=200, help="replicates per experiment")
+    ap.add_argument("--no-ablation", action="store_true", help="skip the ablation table")
     args = ap.parse_args(argv)
     df = run_all(args.runs)
     pd.set_option("display.max_colwidth", 90)
@@ -273,6 +272,24 @@ def main(argv=None) -> int:
         print(f"{'pass' if r.passed else 'FAIL':4s}  {r.pattern:32s} {r.statistic}: {r.value:.3g} "
               f"(threshold {r.threshold})\n      {r.detail}\n      source: {r.source}")
     n_fail = int((~df["passed"]).sum())
-    print(f"\n{len(df) - n_fail}/{len(df)} patterns pass")
+    print(f"\n{len(df) - n_fail}/{len(df)} patterns pass (4a and 4b are calibration targets)")
+    if not args.no_ablation:
+        print_ablation(args.runs)
     return 1 if n_fail else 0
+
+
+def print_ablation(runs: int) -> pd.DataFrame:
+    """The ablation table: each mechanism switched off, paired, for every shipped policy."""
+    from sim.analysis.ablation import ablation_table
+
+    frames = [ablation_table(runs, scenario=sc) for sc in ("baseline", "durability_pew")]
+    df = pd.concat(frames, ignore_index=True)
+    print("\nAblation: mechanism off minus on, mean over paired runs [95% BCa interval]")
+    for (sc, policy), g in df.groupby(["scenario", "policy"], sort=False):
+        print(f"  {sc} / {policy}")
+        for mech, h in g.groupby("mechanism", sort=False):
+            cells = [f"{r.outcome} {r.difference:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}]"
+                     for r in h.itertuples()]
+            print(f"    {mech:13s} " + "; ".join(cells))
+    return df
 

@@ -17,7 +17,7 @@ __all__ = ["check_config", "check_policy", "check_scenario", "check_params", "mo
            "event_step"]
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})$")
-RULE_GROUPS = ("trust", "decision", "operations", "capacity", "grievance")
+RULE_GROUPS = ("trust", "decision", "operations", "capacity", "grievance", "mechanisms")
 
 
 def check_params(prefix: str, obj) -> None:

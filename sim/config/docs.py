@@ -23,6 +23,7 @@ GROUP_TITLES = {
     "operations": "Missions and threat (`operations.*`, sim/rules/missions.py)",
     "capacity": "Capacity (`capacity.*`, sim/rules/capacity.py, sim/rules/missions.py)",
     "grievance": "Grievance (`grievance.*`, sim/rules/capacity.py)",
+    "mechanisms": "Ablation switches (`mechanisms.*`, sim/core/schedule.py)",
     "policy": "Lead policy (`policy.*`, sim/rules/policies.py)",
     "scenario.allies": "Generated allies (`scenario.allies.*`, sim/core/world.py)",
     "missions": "Mission data (`scenario.missions.<mission>.*`; varied per run as "

@@ -29,7 +29,8 @@ __all__ = ["Parameter", "VARIABLE_GROUPS", "POLICY_PARAMETERS", "parse_parameter
            "declared_fields"]
 
 # Groups whose parameters can vary per run.
-VARIABLE_GROUPS = ("trust", "decision", "operations", "capacity", "grievance", "policy",
+VARIABLE_GROUPS = ("trust", "decision", "operations", "capacity", "grievance", "mechanisms",
+                   "policy",
                    "missions")
 
 # The policy parameters that are numbers (stacked into the drivers' policy table).

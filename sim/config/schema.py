@@ -24,7 +24,7 @@ from sim.errors import ConfigError
 
 __all__ = [
     "param", "TrustConfig", "DecisionConfig", "OperationsConfig", "CapacityConfig",
-    "GrievanceConfig", "PolicyConfig", "AllySpec", "AlliesConfig", "MissionSpec", "NetworkConfig",
+    "GrievanceConfig", "MechanismsConfig", "PolicyConfig", "AllySpec", "AlliesConfig", "MissionSpec", "NetworkConfig",
     "LeadConfig", "AdministrationChange", "AdministrationsConfig", "EventSpec", "ScenarioConfig",
     "OutputConfig", "RunConfig", "ParameterRange", "SweepConfig", "SweepRootConfig", "ChunkConfig",
     "PARAMETER_GROUPS", "parameter_range",
@@ -46,22 +46,22 @@ class TrustConfig:
     """Trust, honesty and reputation damage (sim/rules/trust.py)."""
 
     w_plus: float = param(1.0, 0.0, 10.0, "weight of one unit of good evidence", lo_open=True)
-    asymmetry: float = param(1.0, 0.1, 10.0, "w_minus / w_plus: extra weight of bad evidence on top "
+    asymmetry: float = param(2.0, 0.1, 10.0, "w_minus / w_plus: extra weight of bad evidence on top "
                              "of surprise, consultation and the beta curvature (calibrated to "
                              "pattern 1; sweep 1 to 5)")
-    forgetting_leader: float = param(0.95, 0.0, 1.0, "lambda of the leader stock per month",
+    forgetting_leader: float = param(0.99, 0.0, 1.0, "lambda of the leader stock per month",
                                      lo_open=True)
     forgetting_country: float = param(0.99, 0.0, 1.0, "lambda of the country stock per month",
                                       lo_open=True)
-    forgetting_country_bad: float = param(0.997, 0.0, 1.0, "lambda of the country stock's bad "
+    forgetting_country_bad: float = param(0.992, 0.0, 1.0, "lambda of the country stock's bad "
                                           "evidence per month (structural doubt fades slower)",
                                           lo_open=True)
     forgetting_honesty: float = param(0.98, 0.0, 1.0, "lambda of the honesty stock per month",
                                       lo_open=True)
-    country_weight: float = param(0.35, 0.0, 1.0, "share of action evidence that also reaches the "
+    country_weight: float = param(0.28, 0.0, 1.0, "share of action evidence that also reaches the "
                                   "country stock")
-    keep_weight: float = param(0.08, 0.0, 1.0, "good evidence per month of a fully held effort")
-    pledge_bonus: float = param(1.0, 0.0, 5.0, "extra weight of an action backed by a kept pledge")
+    keep_weight: float = param(0.0, 0.0, 1.0, "good evidence per month of a fully held effort")
+    pledge_bonus: float = param(5.0, 0.0, 10.0, "extra weight of an action backed by a kept pledge")
     promise_weight: float = param(0.1, 0.0, 1.0, "weight of an announcement relative to an action")
     friction: float = param(0.02, 0.0, 1.0, "cut in action level absorbed without bad evidence",
                             hi_open=True)
@@ -77,20 +77,26 @@ class TrustConfig:
     outsider_weight: float = param(0.3, 0.0, 1.0, "how much a non-member observes of a mission")
     spillover_weight: float = param(0.5, 0.0, 1.0, "extra observation per share of network "
                                     "neighbours in the mission")
-    damage_rate: float = param(0.1, 0.0, 10.0, "reputation damage per unit of bad evidence")
+    damage_rate: float = param(0.02, 0.0, 10.0, "reputation damage per unit of bad evidence")
     heal_rate: float = param(0.02, 0.0, 1.0, "share of reputation damage healed per month")
     leader_weight: float = param(0.5, 0.0, 1.0, "weight of the leader stock in combined trust")
     press_weight: float = param(0.0, 0.0, 1.0, "Press (2005) 'current calculus': weight of the "
                                 "lead's current capability in decision trust")
-    leader_carry: float = param(1.0, 0.0, 1.0, "share of country evidence a new administration's "
+    leader_carry: float = param(0.16, 0.0, 1.0, "share of country evidence a new administration's "
                                 "leader stock starts with")
+    stance_weight: float = param(20.0, 0.0, 50.0, "pseudo-evidence an administration's declared "
+                                 "stance toward allies is worth when it takes office (its "
+                                 "campaign and first statements; Pew 2017, 2021)")
+    stance_rate: float = param(0.12, 0.0, 10.0, "evidence per month from what the administration "
+                               "keeps saying about its allies (its stance, heard by every ally)")
     troop_weight: float = param(0.4, 0.0, 1.0, "weight of troops (against enablers) in the lead's "
                                 "action level")
     pledge_tolerance: float = param(0.02, 0.0, 1.0, "slack in the action level before a pledge "
                                     "counts as broken", hi_open=True)
-    prior_good: float = param(8.0, 0.0, 100.0, "prior pseudo-count of good evidence in each stock "
-                              "(does not fade)", lo_open=True)
-    prior_bad: float = param(4.0, 0.0, 100.0, "prior pseudo-count of bad evidence in each stock "
+    prior_good: float = param(0.6, 0.0, 100.0, "prior pseudo-count of good evidence in each stock "
+                              "(does not fade; with prior_bad, at most a year of evidence)",
+                              lo_open=True)
+    prior_bad: float = param(0.4, 0.0, 100.0, "prior pseudo-count of bad evidence in each stock "
                              "(does not fade)", lo_open=True)
 
 
@@ -178,6 +184,26 @@ class GrievanceConfig:
 
 
 @dataclass(frozen=True)
+class MechanismsConfig:
+    """Ablation switches: 1 keeps a mechanism, 0 removes it (values in between scale it).
+
+    Each multiplies one term of the rules, so a sweep can switch mechanisms per run and measure
+    what each does (the ablation table of ``python -m sim.validate``)."""
+
+    trust: float = param(1.0, 0.0, 1.0, "trust updating: 0 freezes every ally's trust, leader and "
+                         "country, at its initial value (no evidence, no stance at a change)")
+    honesty: float = param(1.0, 0.0, 1.0, "the honesty belief pricing announcements: 0 makes "
+                           "every announcement worth nothing and reversals cost no honesty")
+    cascade: float = param(1.0, 0.0, 1.0, "Granovetter exit cascades on the departed share")
+    elections: float = param(1.0, 0.0, 1.0, "election exits (Tago 2009)")
+    consultation: float = param(1.0, 0.0, 1.0, "consultation: its good evidence, the extra bad "
+                                "evidence of an unconsulted cut, and converging threat perceptions")
+    spillover: float = param(1.0, 0.0, 1.0, "what allies learn from missions they are not in "
+                             "(outsiders' observation, neighbours, abandoned partners)")
+    peers: float = param(1.0, 0.0, 1.0, "the pull of network neighbours that are members")
+
+
+@dataclass(frozen=True)
 class PolicyConfig:
     """A lead policy: a point in the parameters of sim/rules/policies.py."""
 
@@ -205,6 +231,8 @@ class PolicyConfig:
     p_carry_out: float = param(0.5, 0.0, 1.0, "probability an impulsive announcement is carried out")
     p_return: float = param(0.05, 0.0, 1.0, "probability per month of coming back after an "
                             "impulsive withdrawal")
+    stance: float = param(0.8, 0.0, 1.0, "the administration's declared stance toward its allies "
+                          "when it takes office (1: 'America is back'; 0: 'America First')")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -378,6 +406,7 @@ class RunConfig:
     operations: OperationsConfig = field(default_factory=OperationsConfig)
     capacity: CapacityConfig = field(default_factory=CapacityConfig)
     grievance: GrievanceConfig = field(default_factory=GrievanceConfig)
+    mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
     seed: int = 1
     run: int = 0
     driver: str = "ensemble"
@@ -445,6 +474,7 @@ PARAMETER_GROUPS: dict[str, type] = {
     "operations": OperationsConfig,
     "capacity": CapacityConfig,
     "grievance": GrievanceConfig,
+    "mechanisms": MechanismsConfig,
     "policy": PolicyConfig,
     "scenario.allies": AlliesConfig,
 }

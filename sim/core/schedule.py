@@ -117,8 +117,11 @@ def apply_events(state: State, *, setup: Setup, events: Iterable[Event] = ()) ->
     ``events`` are the month's compiled events; the Mesa model passes none because Mesa's own event
     list has already applied them (:func:`sim.core.events.apply_event`) before the step.
     Administrations change by a scripted event, a fixed schedule, or random alternation at the
-    lead's elections (probability ``p_change`` of the next policy in the cycle); a new
-    administration restarts the leader stock from the country stock and its plan from scratch.
+    lead's elections (probability ``p_change`` of the next policy in the cycle). A new
+    administration restarts the leader stock from part of the country's record plus its declared
+    stance (:func:`sim.rules.trust.reset_leader_stock`, :func:`sim.rules.trust.stance_evidence`);
+    the stance is also evidence about the country (``country_weight`` of it). Its plan starts from
+    scratch.
     """
     t = state.step + 1
     w, s, mo, lead = setup.world, state, state.month, state.lead
@@ -146,13 +149,18 @@ def apply_events(state: State, *, setup: Setup, events: Iterable[Event] = ()) ->
             new_index = np.where(ch, idx, new_index)
             changed = changed | ch
     if changed.any():
-        a, tp = s.allies, setup.params.trust
-        r_l, s_l = tr.reset_leader_stock(a.r_country, a.s_country, carry=tp.leader_carry)
-        a.r_leader = np.where(changed, r_l, a.r_leader)
-        a.s_leader = np.where(changed, s_l, a.s_leader)
-        a.trust_leader = tr.beta_trust(a.r_leader, a.s_leader, tp.prior_good, tp.prior_bad)
-        a.trust = tr.combined_trust(a.trust_leader, a.trust_country, a.damage,
-                                    leader_weight=tp.leader_weight)
+        a, tp, mech = s.allies, setup.params.trust, setup.params.mechanisms
+        stance = setup.policy_value(new_index, "stance")
+        good, bad = tr.stance_evidence(stance, stance_weight=tp.stance_weight)
+        r_l, s_l = tr.reset_leader_stock(a.r_country, a.s_country, good, bad,
+                                         carry=tp.leader_carry)
+        on = np.where(changed, mech.trust, 0.0)          # trust switched off: nothing moves
+        a.r_leader = a.r_leader + on * (r_l - a.r_leader)
+        a.s_leader = a.s_leader + on * (s_l - a.s_leader)
+        # the electorate's choice is evidence about the country too
+        a.r_country = a.r_country + on * tp.country_weight * good
+        a.s_country = a.s_country + on * tp.country_weight * bad
+        refresh_trust(s, setup=setup)
         lead.admin_start = np.where(changed, t, lead.admin_start)
         lead.started = np.where(changed, False, lead.started)
         lead.open_step = np.where(changed, -1, lead.open_step)
@@ -250,7 +258,8 @@ def _plan_ratio(months_open, months_future, handover_possible, *, cut_rate, floo
 
 # ------------------------------------------------------------------------------------- phase 3
 
-def observe(state: State, *, setup: Setup, moves: LeadMoves, peers: np.ndarray) -> Evidence:
+def observe(state: State, *, setup: Setup, policy, moves: LeadMoves,
+            peers: np.ndarray) -> Evidence:
     """Phase 3: what each ally saw this month, as evidence about the lead.
 
     Per mission, weighted by how much the ally observes it (``1`` for members, else
@@ -261,36 +270,44 @@ def observe(state: State, *, setup: Setup, moves: LeadMoves, peers: np.ndarray) 
         good = e+(level, rise, kept) + promise(announced pledge, H)
 
     then summed over missions; being consulted adds mild good evidence; abandoning a local partner
-    is bad evidence for every ally (spillover). See :mod:`sim.rules.trust` for ``e-`` and ``e+``.
+    is bad evidence for every ally (spillover); and what the administration keeps saying about its
+    allies, its stance sigma, is ``stance_rate * (sigma, 1 - sigma)`` of good and bad evidence
+    every month, heard by every ally. See :mod:`sim.rules.trust` for ``e-`` and ``e+``.
     """
     a, lead, ms, mo = state.allies, state.lead, state.missions, state.month
-    tp = setup.params.trust
+    tp, mech = setup.params.trust, setup.params.mechanisms
     w_minus = tp.asymmetry * tp.w_plus
     level, level_prev = lead.level, moves.level_prev
+    honesty = mech.honesty * a.honesty
+    stance = policy.stance
     drop = np.where(mo.ended, 0.0, np.maximum(level_prev - level, 0.0))
     rise = np.maximum(level - level_prev, 0.0)
-    observed = np.maximum(np.where(a.member, 1.0, 0.0), np.minimum(
+    observed = np.maximum(np.where(a.member, 1.0, 0.0), mech.spillover * np.minimum(
         tp.outsider_weight + tp.spillover_weight * peers, 1.0))
     unconsulted = np.where(moves.carried | mo.unconsulted, 1.0, 1.0 - a.consulted)
     notice = np.where(moves.carried | mo.no_notice, 0.0, 1.0)
     bad = tr.bad_action_evidence(
         drop, a.trust, w_minus=w_minus, friction=tp.friction, surprise_gain=tp.surprise_gain,
-        unconsulted=unconsulted, notice=notice, unconsulted_penalty=tp.unconsulted_penalty,
+        unconsulted=unconsulted, notice=notice,
+        unconsulted_penalty=mech.consultation * tp.unconsulted_penalty,
         notice_relief=tp.notice_relief)
     reversed_f = np.where(moves.reversed, 1.0, 0.0)
     bad = bad + w_minus * (tp.reversal_penalty * reversed_f
-                           + tp.promise_weight * a.honesty * np.where(moves.announced, 1.0, 0.0))
+                           + tp.promise_weight * honesty * np.where(moves.announced, 1.0, 0.0))
     good = np.where(ms.active, tr.good_action_evidence(
         level, rise, moves.kept, w_plus=tp.w_plus, keep_weight=tp.keep_weight,
         pledge_bonus=tp.pledge_bonus), 0.0)
-    good = good + tr.promise_evidence(moves.pledged + mo.pledged, a.honesty, w_plus=tp.w_plus,
+    good = good + tr.promise_evidence(moves.pledged + mo.pledged, honesty, w_plus=tp.w_plus,
                                       promise_weight=tp.promise_weight)
-    spill = w_minus * tp.abandon_evidence * mo.abandoned
+    spill = mech.spillover * w_minus * tp.abandon_evidence * mo.abandoned
+    talk_good, talk_bad = tr.stance_evidence(stance, stance_weight=tp.stance_rate)
+    on = mech.trust
     return Evidence(
-        good=sum_missions(observed * good) + tp.w_plus * tp.consult_evidence * a.consulted,
-        bad=sum_missions(observed * bad + spill),
-        honesty_good=sum_missions(observed * moves.fulfilled),
-        honesty_bad=sum_missions(observed * reversed_f))
+        good=on * (sum_missions(observed * good) + talk_good
+                   + mech.consultation * tp.w_plus * tp.consult_evidence * a.consulted),
+        bad=on * (sum_missions(observed * bad + spill) + talk_bad),
+        honesty_good=on * mech.honesty * sum_missions(observed * moves.fulfilled),
+        honesty_bad=on * mech.honesty * sum_missions(observed * reversed_f))
 
 
 # ------------------------------------------------------------------------------------- phase 4
@@ -304,19 +321,25 @@ def update_trust(state: State, *, setup: Setup, evidence: Evidence) -> None:
     outlasts the administration that caused it (ECFR 2021; Pew 2021). Combined trust
     ``T = min(w_L T_L + (1 - w_L) T_C, 1 - damage)`` (:func:`sim.rules.trust.combined_trust`).
     """
-    a, tp = state.allies, setup.params.trust
+    a, tp, on = state.allies, setup.params.trust, setup.params.mechanisms.trust
     w_minus = tp.asymmetry * tp.w_plus
-    shock_bad = w_minus * state.month.shock
-    a.r_leader = tr.forget_and_add(a.r_leader, evidence.good, tp.forgetting_leader)
-    a.s_leader = tr.forget_and_add(a.s_leader, evidence.bad, tp.forgetting_leader)
+    shock_bad = on * w_minus * state.month.shock
+
+    def keep(forgetting):           # trust switched off: nothing is forgotten either
+        return 1.0 - on * (1.0 - forgetting)
+
+    a.r_leader = tr.forget_and_add(a.r_leader, evidence.good, keep(tp.forgetting_leader))
+    a.s_leader = tr.forget_and_add(a.s_leader, evidence.bad, keep(tp.forgetting_leader))
     a.r_country = tr.forget_and_add(a.r_country, tp.country_weight * evidence.good,
-                                    tp.forgetting_country)
+                                    keep(tp.forgetting_country))
     a.s_country = tr.forget_and_add(a.s_country, tp.country_weight * evidence.bad + shock_bad,
-                                    tp.forgetting_country_bad)
-    a.r_honesty = tr.forget_and_add(a.r_honesty, evidence.honesty_good, tp.forgetting_honesty)
-    a.s_honesty = tr.forget_and_add(a.s_honesty, evidence.honesty_bad, tp.forgetting_honesty)
+                                    keep(tp.forgetting_country_bad))
+    a.r_honesty = tr.forget_and_add(a.r_honesty, evidence.honesty_good,
+                                    keep(tp.forgetting_honesty))
+    a.s_honesty = tr.forget_and_add(a.s_honesty, evidence.honesty_bad,
+                                    keep(tp.forgetting_honesty))
     a.damage = tr.update_damage(a.damage, evidence.bad + shock_bad, damage_rate=tp.damage_rate,
-                                heal_rate=tp.heal_rate)
+                                heal_rate=on * tp.heal_rate)
     refresh_trust(state, setup=setup)
 
 
@@ -338,8 +361,9 @@ def consult(state: State, *, setup: Setup) -> None:
     the mission's threat (:func:`sim.rules.capacity.consult_perception`)."""
     a, ms = state.allies, state.missions
     mean = (ms.threat + sum_allies(a.consulted * a.perception)) / (1.0 + sum_allies(a.consulted))
-    a.perception = cap.consult_perception(a.perception, mean, a.consulted,
-                                          rate=setup.params.decision.consult_rate)
+    a.perception = cap.consult_perception(
+        a.perception, mean, a.consulted,
+        rate=setup.params.mechanisms.consultation * setup.params.decision.consult_rate)
 
 
 # ------------------------------------------------------------------------------------- phase 6
@@ -355,13 +379,16 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     """
     t = state.step + 1
     a, lead, ms, mo = state.allies, state.lead, state.missions, state.month
-    dp, tp = setup.params.decision, setup.params.trust
+    dp, tp, mech = setup.params.decision, setup.params.trust, setup.params.mechanisms
     member, was = a.member, a.was_member
     member_f = np.where(member, 1.0, 0.0)
     n_members = sum_allies(member_f)
     effort_sum = sum_allies(member_f * a.effort)
-    left_weight = sum_allies(a.weight * np.where(was & ~member, 1.0, 0.0))
-    peak_weight = sum_allies(a.weight * np.where(was, 1.0, 0.0))
+    # the departed share an ally reads leaves out its own exit (so it can come back)
+    own_left = a.weight * np.where(was & ~member, 1.0, 0.0)
+    own_was = a.weight * np.where(was, 1.0, 0.0)
+    left_weight = sum_allies(own_left) - own_left
+    peak_weight = sum_allies(own_was) - own_was
     election = dec.is_election_month(t, a.election_period, a.election_phase) | mo.election
 
     t_dec = tr.decision_trust(a.trust, lead.enablers, press_weight=tp.press_weight)
@@ -382,12 +409,12 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
         a.perception, success, a.interest, a.cost_sensitivity, ms.risk, target, a.stress,
         a.grievance, peers, noise, value=dp.value, member_cost=dp.member_cost,
         risk_cost=dp.risk_cost, casualty_cost=dp.casualty_cost,
-        grievance_weight=dp.grievance_weight, peer_weight=dp.peer_weight,
+        grievance_weight=dp.grievance_weight, peer_weight=mech.peers * dp.peer_weight,
         noise_scale=dp.noise_scale)
-    departed = dec.departed_share(lead.level, lead.level_ref, left_weight, peak_weight,
-                                  lead_exit_weight=dp.lead_exit_weight)
+    departed = mech.cascade * dec.departed_share(lead.level, lead.level_ref, left_weight,
+                                                 peak_weight, lead_exit_weight=dp.lead_exit_weight)
     p_exit = dec.election_exit_probability(a.opposition, np.where(election, 1.0, 0.0),
-                                           hazard=dp.election_hazard)
+                                           hazard=mech.elections * dp.election_hazard)
     election_exit = rng.uniform(setup.seed, setup.run, t, setup.ent_a, P.ELECTION_EXIT) < p_exit
     new_member = dec.decide_membership(member, utility, departed, a.exit_threshold,
                                        election_exit, ms.active,
@@ -506,7 +533,7 @@ def advance(state: State, setup: Setup, events: Iterable[Event] = ()) -> MonthRe
     policy = setup.policy(state)
     moves = lead_acts(state, setup=setup, policy=policy)
     peers = neighbour_share(state.allies.member, setup.world.neighbours, setup.world.degree)
-    evidence = observe(state, setup=setup, moves=moves, peers=peers)
+    evidence = observe(state, setup=setup, policy=policy, moves=moves, peers=peers)
     update_trust(state, setup=setup, evidence=evidence)
     consult(state, setup=setup)
     decisions = decide(state, setup=setup, policy=policy, peers=peers)

@@ -26,11 +26,12 @@ from sim.core.world import World, build_world, init_allies, next_policy_map, pol
 from sim.errors import ConfigError
 from sim.rules import decisions as dec
 from sim.rules import policies as pol
+from sim.rules import trust as tr
 
 __all__ = ["Params", "ParamSet", "PolicyParams", "Setup", "make_setup", "init_state",
            "PARAM_GROUPS"]
 
-PARAM_GROUPS = ("trust", "decision", "operations", "capacity", "grievance")
+PARAM_GROUPS = ("trust", "decision", "operations", "capacity", "grievance", "mechanisms")
 _INTEGER_POLICY_PARAMETERS = ("cut_start", "pledge_horizon", "impulse_notice")
 
 
@@ -53,6 +54,7 @@ class ParamSet:
     operations: Params
     capacity: Params
     grievance: Params
+    mechanisms: Params
 
 
 class PolicyParams(Params):
@@ -91,6 +93,12 @@ class Setup:
             v = rows[..., k]
             values[name] = v.astype(np.int64) if name in _INTEGER_POLICY_PARAMETERS else v
         return PolicyParams(values)
+
+    def policy_value(self, index: np.ndarray, name: str) -> np.ndarray:
+        """One policy parameter of the policies at ``index`` ((R, 1, 1) ints), shaped (R, 1, 1)."""
+        r = self.n_runs
+        k = POLICY_PARAMETERS.index(name)
+        return self.policy_table[np.arange(r), index[:, 0, 0], k].reshape(r, 1, 1)
 
     def add_policy(self, name: str) -> int:
         """The index of a registered policy, adding it to the table if new (the explorer's
@@ -246,6 +254,13 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
         partner_dependence=data["partner_dependence"],
         **{k: np.zeros((r, m, 1)) for k in ("effectiveness", "eff_without_lead", "troop_fraction",
                                              "enabler_fraction", "ally_enablers")})
+    # the administration in office at the start is judged by its stance, like any newcomer; the
+    # country's record starts from the same evidence
+    good, bad = tr.stance_evidence(setup.policy_value(lead.policy_index, "stance"),
+                                   stance_weight=p.trust.stance_weight)
+    for name, value in (("r_leader", good), ("s_leader", bad), ("r_country", good),
+                        ("s_country", bad)):
+        setattr(allies, name, np.broadcast_to(value, (r, 1, n)).copy())
     state = State(allies=allies, lead=lead, missions=missions, month=Month.empty(r, m, n))
     refresh_trust(state, setup=setup)
     assess_missions(state, setup=setup)

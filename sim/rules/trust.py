@@ -22,6 +22,7 @@ __all__ = [
     "decision_trust",
     "update_damage",
     "reset_leader_stock",
+    "stance_evidence",
 ]
 
 
@@ -192,17 +193,40 @@ def update_damage(damage, bad_evidence, *, damage_rate, heal_rate):
     return healed + (1.0 - healed) * (1.0 - np.exp(-damage_rate * bad_evidence))
 
 
-def reset_leader_stock(r_country, s_country, *, carry):
-    """A new administration: the leader stock restarts from the country stock.
+def stance_evidence(stance, *, stance_weight):
+    """The pseudo-evidence an administration's declared stance toward its allies is worth.
 
-    Equation: ``(r_L, s_L) = c * (r_C, s_C)``.
+    Equation: ``(r_sigma, s_sigma) = w_sigma * (sigma, 1 - sigma)``.
+
+    A new administration is judged first by what it says it will do: its campaign and its first
+    statements ("America First", "America is back"). Pew's median confidence in the US president
+    fell from 64% to 22% from 2016 to 2017 and rose from 17% to 75% from 2020 to 2021, within months
+    of each transition and before much was done: a leader-linked swing that a reset to the country's
+    record alone cannot produce.
+
+    Args:
+        stance: sigma in [0, 1], the incoming administration's declared stance (a policy lever).
+        stance_weight: w_sigma >= 0, how many months of action evidence the stance is worth.
+
+    Source: Pew Research Center, Global Attitudes surveys 2016-2021 (docs/references.md);
+    Renshon, Dafoe & Huth (2018) on leader-specific reputations.
+    """
+    return stance_weight * stance, stance_weight * (1.0 - stance)
+
+
+def reset_leader_stock(r_country, s_country, stance_good, stance_bad, *, carry):
+    """A new administration: the leader stock restarts from part of the country's record and the
+    newcomer's declared stance.
+
+    Equation: ``(r_L, s_L) = c * (r_C, s_C) + (r_sigma, s_sigma)``.
 
     Args:
         r_country: good evidence about the country.
         s_country: bad evidence about the country.
+        stance_good, stance_bad: the stance's pseudo-evidence (:func:`stance_evidence`).
         carry: c in [0, 1], how much of the country's evidence a new leader inherits.
 
     Source: Renshon, Dafoe & Huth (2018): leader-specific reputations reset with a new leader,
     country reputations persist.
     """
-    return carry * r_country, carry * s_country
+    return carry * r_country + stance_good, carry * s_country + stance_bad
