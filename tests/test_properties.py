@@ -18,7 +18,8 @@ MISSIONS = ["stabilisation", "intelligence"]
 def events(draw):
     kinds = draw(st.lists(st.sampled_from([
         "announcement", "withdrawal", "reversal", "abandon_partner", "election", "administration",
-        "domestic_shock", "attack", "mandate_expiry", "deployment", "mission_start"]),
+        "domestic_shock", "attack", "mandate_expiry", "deployment", "mission_start",
+        "announce_withdrawal", "cancel_withdrawal"]),
         max_size=10))
     out = []
     for kind in kinds:
@@ -35,7 +36,12 @@ def events(draw):
         elif kind == "deployment":
             out.append(EventSpec(kind=kind, step=step, mission=mission,
                                  fraction=draw(st.floats(0, 1)), enablers=draw(st.booleans())))
-        elif kind in ("reversal", "abandon_partner", "mandate_expiry", "mission_start"):
+        elif kind == "announce_withdrawal":
+            out.append(EventSpec(kind=kind, step=step, mission=mission,
+                                 after=draw(st.integers(1, 30)), fraction=draw(st.floats(0, 1)),
+                                 consulted=draw(st.booleans()), troops=draw(st.booleans())))
+        elif kind in ("reversal", "abandon_partner", "mandate_expiry", "mission_start",
+                      "cancel_withdrawal"):
             out.append(EventSpec(kind=kind, step=step, mission=mission))
         elif kind == "election":
             ally = draw(st.one_of(st.none(), st.sampled_from([f"ally_{i}" for i in range(8)])))

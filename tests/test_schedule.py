@@ -28,12 +28,14 @@ def test_every_event_kind_has_an_effect_on_the_state():
     for kind, spec in EVENT_KINDS.items():
         _, setup, state = _setup()
         fields = {"mission": "stabilisation", "ally": "ally_2", "level": 0.8, "horizon": 6,
-                  "size": 1.0, "policy": "impulsive"}
+                  "size": 1.0, "policy": "impulsive", "after": 3}
         ev = _event(setup, kind, **{k: v for k, v in fields.items() if k in spec.required})
         if kind == "mission_start":
             state.missions.active[:] = False
         if kind in ("deployment", "reversal"):
             state.lead.cut_troops[:] = 0.5              # something to redeploy or undo
+        if kind == "cancel_withdrawal":
+            state.lead.plan_due[:] = 5                  # something to call off
         before = {k: v.copy() for k, v in state.arrays().items()}
         apply_event(state, ev, 1)
         changed = [k for k, v in state.arrays().items() if not np.array_equal(v, before[k])]
@@ -107,6 +109,8 @@ def test_allies_leave_when_the_departed_share_passes_their_threshold():
     members = state.allies.member.copy()
     policy = setup.policy(state)
     sch.lead_acts(state, setup=setup, policy=policy)
+    sch.expect(state, setup=setup)                      # allies see the lead gone
+    assert (state.allies.expected[0][~state.missions.is_core[0, :, 0]] == 0.0).all()
     peers = np.zeros(state.allies.member.shape)
     d = sch.decide(state, setup=setup, policy=policy, peers=peers)
     stab = ~state.missions.is_core[0, :, 0]
@@ -129,8 +133,8 @@ def test_run_k_of_a_state_is_the_same_run_alone():
 def test_phase_functions_take_keywords_only_beyond_the_state():
     import inspect
 
-    for name in ("apply_events", "lead_acts", "observe", "update_trust", "consult", "decide",
-                 "resolve_missions", "update_capacity"):
+    for name in ("apply_events", "lead_acts", "observe", "update_trust", "consult", "expect",
+                 "decide", "resolve_missions", "update_capacity"):
         params = list(inspect.signature(getattr(sch, name)).parameters.values())
         assert params[0].name == "state"
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:]), name
@@ -144,3 +148,43 @@ def test_an_added_event_is_validated_like_a_scenario_event(bad):
         _event(setup, "withdrawal", mission="stabilisation", **bad)
 
 
+
+
+def test_an_announced_withdrawal_takes_effect_on_its_date_and_a_cancelled_one_never():
+    _, setup, state = _setup(["policy=steady"], runs=2)
+    j = setup.world.mission_names.index("stabilisation")
+    ev = _event(setup, "announce_withdrawal", mission="stabilisation", after=3, consulted=True)
+    apply_event(state, ev, 1)
+    assert (state.lead.plan_due[:, j] == 4).all()
+    sch.advance(state, setup)                            # month 1
+    cancel = _event(setup, "cancel_withdrawal", step=2, mission="stabilisation")
+    sub = state.run(1)
+    apply_event(sub, cancel, 2)                          # run 1 calls it off in month 2
+    state.lead.plan_due[1] = sub.lead.plan_due[0]
+    state.month.reversed[1] = sub.month.reversed[0]
+    expected_before = state.allies.expected[:, j].mean(axis=-1)
+    for _ in range(3):                                   # months 2-4
+        sch.advance(state, setup)
+    assert state.lead.cut_troops[0, j, 0] == 1.0 and state.lead.cut_troops[1, j, 0] == 0.0
+    assert (state.lead.reversals[1] >= 1) and state.lead.reversals[0] == 0
+    assert expected_before[0] < expected_before[1]    # the announcement still stands in run 0
+
+
+def test_expected_presence_closed_form():
+    from sim.rules.expectations import expected_presence
+    kw = dict(trust_weight=0.5, reversal_risk=0.0, max_horizon=12)
+    # full presence, full trust, no announcement, no pledge: 1
+    assert expected_presence(1.0, 0.0, 99, 0.0, 0, 1.0, 1.0, 1.0, 99, 12, **kw) == 1.0
+    # an announced exit in month 7 of a 12-month horizon: half the months at 1, half at 0
+    assert expected_presence(1.0, 0.0, 7, 0.0, 0, 1.0, 1.0, 1.0, 99, 12, **kw) == 0.5
+    # trust 0.6 with weight 0.5 discounts by 0.2
+    assert expected_presence(1.0, 0.0, 99, 0.0, 0, 1.0, 0.6, 1.0, 99, 12, **kw) == \
+        pytest.approx(0.8)
+    # a believed pledge (honesty 1) replaces that doubt; a half-believed one half of it
+    assert expected_presence(1.0, 0.0, 99, 1.0, 12, 1.0, 0.6, 1.0, 99, 12, **kw) == 1.0
+    assert expected_presence(1.0, 0.0, 99, 1.0, 12, 0.5, 0.6, 1.0, 99, 12, **kw) == \
+        pytest.approx(0.9)
+    # after the lead's election (month 4 on), a reversal risk of 0.5 with country trust 0
+    kw["reversal_risk"] = 0.5
+    assert expected_presence(1.0, 0.0, 99, 0.0, 0, 1.0, 1.0, 0.0, 3, 12, **kw) == \
+        pytest.approx((3 + 9 * 0.5) / 12)

@@ -129,6 +129,12 @@ class DecisionConfig:
                              "mission", lo_open=True)
     consult_rate: float = param(0.2, 0.0, 1.0, "convergence of consulted allies' threat "
                                 "perceptions per month")
+    trust_weight: float = param(0.3, 0.0, 1.0, "how far doubt about the lead's record (1 - trust) "
+                                "becomes expected absence (not identified by data yet: swept)")
+    reversal_risk: float = param(0.5, 0.0, 1.0, "chance that a new administration reverses a "
+                                 "commitment, discounted by country trust (durability)")
+    success_weight: float = param(1.0, 0.0, 1.0, "weight of the lead's expected presence in the "
+                                  "mission's expected success (0: allies ignore it)")
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,8 @@ class MechanismsConfig:
     spillover: float = param(1.0, 0.0, 1.0, "what allies learn from missions they are not in "
                              "(outsiders' observation, neighbours, abandoned partners)")
     peers: float = param(1.0, 0.0, 1.0, "the pull of network neighbours that are members")
+    expectations: float = param(1.0, 0.0, 1.0, "expectations that look ahead: 0 is myopic "
+                                "(allies read only the lead's current action)")
 
 
 @dataclass(frozen=True)
@@ -258,6 +266,7 @@ class AllySpec:
                                           unit="months")
     cooperation_slope: Optional[float] = param(None, 0.0, 1.5, "conditional-cooperation slope")
     fear: Optional[float] = param(None, -1.0, 1.0, "fear of abandonment (> 0) or entrapment (< 0)")
+    horizon: Optional[int] = param(None, 1, 120, "decision horizon (months)", unit="months")
 
 
 @dataclass(frozen=True)
@@ -282,6 +291,9 @@ class AlliesConfig:
     opposition_max: float = param(0.6, 0.0, 1.0, "highest domestic opposition")
     election_period_min: int = param(48, 1, 1200, "shortest months between national elections")
     election_period_max: int = param(60, 1, 1200, "longest months between national elections")
+    horizon_min: int = param(12, 1, 120, "shortest decision horizon: months over which an ally "
+                             "weighs the lead's expected presence", unit="months")
+    horizon_max: int = param(36, 1, 120, "longest decision horizon", unit="months")
     p_free_rider: float = param(0.3, 0.0, 1.0, "share of free riders (Fischbacher et al. 2001)")
     cooperation_slope_min: float = param(0.6, 0.0, 1.5, "lowest slope of a conditional cooperator")
     cooperation_slope_max: float = param(0.95, 0.0, 1.5, "highest slope of a conditional cooperator")
@@ -367,6 +379,7 @@ class EventSpec:
     troops: Any = None
     size: Any = None
     policy: Optional[str] = None
+    after: Any = None
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,13 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from sim.errors import ConfigError
 from sim.rules import events as evr
 
-__all__ = ["Event", "EventKind", "EVENT_KINDS", "EVENT_FIELDS", "apply_event", "check_event"]
+__all__ = ["Event", "EventKind", "EVENT_KINDS", "EVENT_FIELDS", "apply_event", "check_event",
+           "execute_due_withdrawals"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Event:
     troops: bool = True
     size: float = 0.0
     policy: int = -1
+    after: int = 0
     label: str = ""
 
 
@@ -56,6 +60,7 @@ EVENT_FIELDS: dict[str, tuple[type, tuple[float, float] | None, str]] = {
     "troops": (bool, None, "the move concerns the lead's troops"),
     "size": (float, (0.0, 100.0), "size of the domestic shock (bad evidence, before w-)"),
     "policy": (str, None, "the policy the new administration brings"),
+    "after": (int, (1, 1200), "months from the announcement to the withdrawal"),
 }
 
 
@@ -69,6 +74,46 @@ def _withdrawal(s, ev, step):
         lead.cut_enablers[:, j] = evr.withdraw(lead.cut_enablers[:, j], ev.fraction)
     mo.unconsulted[:, j] |= not ev.consulted
     mo.no_notice[:, j] |= not ev.notice
+
+
+def _announce_withdrawal(s, ev, step):
+    """A withdrawal announced now, to take effect ``after`` months on (phase 1 of that month)."""
+    j, lead = ev.mission, s.lead
+    lead.plan_due[:, j] = step + ev.after
+    lead.plan_fraction[:, j] = ev.fraction
+    lead.plan_troops[:, j] = ev.troops
+    lead.plan_enablers[:, j] = ev.enablers
+    lead.plan_consulted[:, j] = ev.consulted
+    s.month.announced[:, j] += ev.fraction
+
+
+def _cancel_withdrawal(s, ev, step):
+    """An announced withdrawal called off before its date: a reversal of the lead's word."""
+    j, lead = ev.mission, s.lead
+    pending = lead.plan_due[:, j] > step
+    lead.plan_due[:, j] = np.where(pending, -1, lead.plan_due[:, j])
+    s.month.reversed[:, j] |= pending
+
+
+def execute_due_withdrawals(state, step: int) -> None:
+    """Phase 1: announced withdrawals whose date has come take effect (with notice; consulted as
+    announced)."""
+    lead, mo = state.lead, state.month
+    due = lead.plan_due == step
+    if not due.any():
+        return
+    keep = 1.0 - lead.plan_fraction
+    lead.prev_cut_troops = np.where(due, lead.cut_troops, lead.prev_cut_troops)
+    lead.prev_cut_enablers = np.where(due, lead.cut_enablers, lead.prev_cut_enablers)
+    lead.cut_troops = np.where(due & lead.plan_troops, 1.0 - (1.0 - lead.cut_troops) * keep,
+                               lead.cut_troops)
+    lead.cut_enablers = np.where(due & lead.plan_enablers,
+                                 1.0 - (1.0 - lead.cut_enablers) * keep, lead.cut_enablers)
+    mo.unconsulted |= due & np.logical_not(lead.plan_consulted)
+    lead.plan_due = np.where(due, -1, lead.plan_due)
+    # an act announced in advance supersedes the pledge in force: it breaks no pledge
+    lead.pledge_level = np.where(due, 0.0, lead.pledge_level)
+    lead.pledge_until = np.where(due, -1, lead.pledge_until)
 
 
 def _deployment(s, ev, step):
@@ -150,6 +195,12 @@ EVENT_KINDS: dict[str, EventKind] = {k.name: k for k in (
     EventKind("withdrawal", "the lead withdraws a share of its troops and/or enablers",
               ("mission",), ("fraction", "consulted", "notice", "enablers", "troops"),
               _withdrawal),
+    EventKind("announce_withdrawal", "the lead announces a withdrawal of a share of its troops "
+              "and/or enablers, to take effect `after` months on",
+              ("mission", "after"), ("fraction", "consulted", "enablers", "troops"),
+              _announce_withdrawal),
+    EventKind("cancel_withdrawal", "the lead calls off an announced withdrawal before its date "
+              "(a reversal of its word)", ("mission",), (), _cancel_withdrawal),
     EventKind("deployment", "the lead redeploys a share of what it had withdrawn",
               ("mission",), ("fraction", "enablers", "troops"), _deployment),
     EventKind("reversal", "the lead undoes its last withdrawal (a broken word)",
@@ -220,4 +271,4 @@ def check_event(ev, path: str, *, missions, allies, policies) -> None:
 def event_defaults() -> dict[str, object]:
     """The value each field takes when an event leaves it out."""
     return {"fraction": 1.0, "consulted": False, "notice": False, "enablers": True,
-            "troops": True, "size": 0.0, "level": 0.0, "horizon": 0}
+            "troops": True, "size": 0.0, "level": 0.0, "horizon": 0, "after": 0}

@@ -30,7 +30,7 @@ STEP_COLUMNS = (
 MISSION_COLUMNS = (
     "members", "contributors", "ally_troops", "lead_troops", "lead_enablers", "lead_level",
     "effectiveness", "eff_without_lead", "threat", "partner_capacity", "partner_dependence",
-    "ally_enablers", "ally_burden_share", "active",
+    "ally_enablers", "ally_burden_share", "active", "expected_presence",
 )
 ALLY_COLUMNS = ("trust", "trust_leader", "trust_country", "honesty", "damage", "grievance",
                 "capacity", "missions", "contribution")
@@ -81,7 +81,7 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
          "effectiveness": ms.effectiveness, "eff_without_lead": ms.eff_without_lead,
          "threat": ms.threat, "partner_capacity": ms.partner_capacity,
          "partner_dependence": ms.partner_dependence, "ally_enablers": ms.ally_enablers,
-         "active": ms.active}
+         "active": ms.active, "expected": a.expected}
     is_core = ms.is_core[0, :, 0]
     required_force = ms.required_force
     reversals = lead.reversals
@@ -152,6 +152,11 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
         "ally_burden_share": np.where(m_total > 0.0, ally_effort_m
                                       / np.where(m_total > 0.0, m_total, 1.0), 0.0),
         "active": np.where(s["active"][..., 0], 1.0, 0.0),
+        # members' mean expectation of the lead's presence (all allies' where none is a member)
+        "expected_presence": np.where(
+            np.sum(member_f, axis=-1) > 0.0,
+            np.sum(member_f * s["expected"], axis=-1) / np.maximum(np.sum(member_f, axis=-1), 1.0),
+            np.mean(s["expected"], axis=-1)),
     }
     if light:
         return step, mission, None

@@ -49,6 +49,7 @@ class Purpose(IntEnum):
     INIT_COOPERATION = 10
     INIT_COOPERATION_TYPE = 11
     INIT_FEAR = 12
+    INIT_HORIZON = 13
     # dynamics
     DECISION_NOISE = 20
     ELECTION_EXIT = 21

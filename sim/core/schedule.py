@@ -8,6 +8,7 @@ MODEL.md:
 3. :func:`observe`: each ally turns what it saw into evidence about the lead;
 4. :func:`update_trust`: both trust stocks, honesty and reputation damage;
 5. :func:`consult`: consulted allies' threat perceptions converge;
+   :func:`expect`: each ally's expected presence of the lead over its horizon;
 6. :func:`decide`: each ally joins, stays, sets its contribution or leaves each mission;
 7. :func:`resolve_missions`: effectiveness, threat, the local partner, attacks;
 8. :func:`update_capacity`: allies' capacity and grievance;
@@ -29,11 +30,12 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from sim.core import rng
-from sim.core.events import Event, apply_event
+from sim.core.events import Event, apply_event, execute_due_withdrawals
 from sim.core.state import Month, State
 from sim.rules import capacity as cap
 from sim.rules import decisions as dec
 from sim.rules import events as evr
+from sim.rules import expectations as ex
 from sim.rules import missions as mis
 from sim.rules import policies as pol
 from sim.rules import trust as tr
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
     from sim.core.setup import Setup
 
 __all__ = ["Administrations", "LeadMoves", "Evidence", "Decisions", "Attacks", "MonthReport",
-           "apply_events", "lead_acts", "observe", "update_trust", "consult", "decide",
+           "apply_events", "lead_acts", "observe", "update_trust", "consult", "expect", "decide",
            "resolve_missions", "assess_missions", "update_capacity", "advance"]
 
 P = rng.Purpose
@@ -127,6 +129,7 @@ def apply_events(state: State, *, setup: Setup, events: Iterable[Event] = ()) ->
     w, s, mo, lead = setup.world, state, state.month, state.lead
     for ev in events:
         apply_event(s, ev, t)
+    execute_due_withdrawals(s, t)
     expiring = (w.mandate_end == t).reshape(1, -1, 1)
     mo.ended |= expiring & s.missions.active
     s.missions.active = s.missions.active & ~expiring
@@ -180,7 +183,8 @@ def lead_acts(state: State, *, setup: Setup, policy) -> LeadMoves:
     ``out`` an impulsive withdrawal in force.
 
     Pledges: a pledge in force is kept while the action level stays within ``pledge_tolerance`` of
-    it; falling short breaks it (a reversal). A policy with ``pledge_horizon > 0`` then announces a
+    it; falling short breaks it (a reversal), except where the mission has ended (a planned
+    mandate end) or an announced withdrawal superseded the pledge. A policy with ``pledge_horizon > 0`` then announces a
     new pledge when none is in force: "promise only what it does", so it pledges the level its plan
     will still hold at the end of the horizon (the plan's floor if a handover may start meanwhile).
 
@@ -220,6 +224,7 @@ def lead_acts(state: State, *, setup: Setup, policy) -> LeadMoves:
     # the pledge in force, then a new one if due
     kept, broken, fulfilled = pol.pledge_status(level, lead.pledge_level, lead.pledge_until, t,
                                                 tolerance=tp.pledge_tolerance)
+    broken = broken & active            # a mandate's planned end breaks no pledge
     in_force = kept & np.logical_not(fulfilled)
     horizon = policy.pledge_horizon
     months_future = np.where(months_open >= 0, months_open + horizon, -1)
@@ -293,7 +298,8 @@ def observe(state: State, *, setup: Setup, policy, moves: LeadMoves,
         notice_relief=tp.notice_relief)
     reversed_f = np.where(moves.reversed, 1.0, 0.0)
     bad = bad + w_minus * (tp.reversal_penalty * reversed_f
-                           + tp.promise_weight * honesty * np.where(moves.announced, 1.0, 0.0))
+                           + tp.promise_weight * honesty
+                           * (np.where(moves.announced, 1.0, 0.0) + mo.announced))
     good = np.where(ms.active, tr.good_action_evidence(
         level, rise, moves.kept, w_plus=tp.w_plus, keep_weight=tp.keep_weight,
         pledge_bonus=tp.pledge_bonus), 0.0)
@@ -366,6 +372,45 @@ def consult(state: State, *, setup: Setup) -> None:
         rate=setup.params.mechanisms.consultation * setup.params.decision.consult_rate)
 
 
+# ------------------------------------------------------------------------------------- phase 5b
+
+def expect(state: State, *, setup: Setup) -> None:
+    """Phase 5b: each ally's expected presence of the lead in each mission over its horizon
+    (:func:`sim.rules.expectations.expected_presence`), from the lead's current action, an
+    announced withdrawal (scenario or impulsive), a pledge in force, honesty, trust and the lead's
+    electoral calendar. With ``mechanisms.expectations = 0`` allies are myopic: they expect the
+    current action to last."""
+    t = state.step + 1
+    a, lead, w = state.allies, state.lead, setup.world
+    tp, dp, mech = setup.params.trust, setup.params.decision, setup.params.mechanisms
+    ref = lead.level_ref
+    has_ref = ref > 0.0
+    safe = np.where(has_ref, ref, 1.0)
+    current = np.where(has_ref, np.minimum(lead.level / safe, 1.0), 0.0)
+    keep = 1.0 - lead.plan_fraction
+    after_cut = pol.action_level(lead.troops * np.where(lead.plan_troops, keep, 1.0),
+                                 lead.enablers * np.where(lead.plan_enablers, keep, 1.0),
+                                 lead.troops0, troop_weight=tp.troop_weight)
+    planned = lead.plan_due > t - 1
+    impulsive = lead.pending >= t
+    announced = np.where(planned, np.where(has_ref, np.minimum(after_cut / safe, 1.0), 0.0),
+                         0.0)
+    never = setup.max_horizon + 1
+    to_effect = np.where(planned, lead.plan_due - t + 1,
+                         np.where(impulsive, lead.pending - t + 1, never))
+    in_force = lead.pledge_until >= t
+    pledged = np.where(in_force & has_ref, np.minimum(lead.pledge_level / safe, 1.0), 0.0)
+    months_pledged = np.where(in_force, lead.pledge_until - t + 1, 0)
+    t_dec = tr.decision_trust(a.trust, lead.enablers, press_weight=tp.press_weight)
+    e = ex.months_to_next_election(t, period=w.lead_election_period,
+                                   phase=w.lead_election_phase)
+    full = ex.expected_presence(
+        current, announced, to_effect, pledged, months_pledged, mech.honesty * a.honesty, t_dec,
+        a.trust_country, e, a.horizon, trust_weight=dp.trust_weight,
+        reversal_risk=dp.reversal_risk, max_horizon=setup.max_horizon)
+    a.expected = mech.expectations * full + (1.0 - mech.expectations) * current
+
+
 # ------------------------------------------------------------------------------------- phase 6
 
 def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decisions:
@@ -392,16 +437,19 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     election = dec.is_election_month(t, a.election_period, a.election_phase) | mo.election
 
     t_dec = tr.decision_trust(a.trust, lead.enablers, press_weight=tp.press_weight)
+    # the lead as the ally expects it over its horizon (phase 5b), in action-level units
+    lead_expected = a.expected * lead.level_ref
     own = np.where(member, a.effort, 0.0)
     n_others = n_members - member_f
     mean_others = (effort_sum - own) / np.maximum(n_others, 1.0)
     others = np.where(n_others > 0.0,
-                      dp.lead_example_weight * lead.level
+                      dp.lead_example_weight * lead_expected
                       + (1.0 - dp.lead_example_weight) * mean_others,
-                      lead.level)
-    success = dec.expected_success(t_dec, ms.effectiveness, ms.eff_without_lead)
+                      lead_expected)
+    success = dec.expected_success(dp.success_weight * a.expected, ms.effectiveness,
+                                   ms.eff_without_lead)
     target = dec.contribution_share(
-        others, t_dec, a.fear, lead.level, policy.demand, a.perception, slope=a.slope,
+        others, t_dec, a.fear, lead_expected, policy.demand, a.perception, slope=a.slope,
         threat_gain=dp.threat_gain, fear_gain=dp.fear_gain, demand_response=dp.demand_response)
     target = np.where(ms.is_core, 0.0, target)
     noise = rng.logistic(setup.seed, setup.run, t, setup.ent_am, P.DECISION_NOISE)
@@ -411,7 +459,7 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
         risk_cost=dp.risk_cost, casualty_cost=dp.casualty_cost,
         grievance_weight=dp.grievance_weight, peer_weight=mech.peers * dp.peer_weight,
         noise_scale=dp.noise_scale)
-    departed = mech.cascade * dec.departed_share(lead.level, lead.level_ref, left_weight,
+    departed = mech.cascade * dec.departed_share(lead_expected, lead.level_ref, left_weight,
                                                  peak_weight, lead_exit_weight=dp.lead_exit_weight)
     p_exit = dec.election_exit_probability(a.opposition, np.where(election, 1.0, 0.0),
                                            hazard=mech.elections * dp.election_hazard)
@@ -536,6 +584,7 @@ def advance(state: State, setup: Setup, events: Iterable[Event] = ()) -> MonthRe
     evidence = observe(state, setup=setup, policy=policy, moves=moves, peers=peers)
     update_trust(state, setup=setup, evidence=evidence)
     consult(state, setup=setup)
+    expect(state, setup=setup)
     decisions = decide(state, setup=setup, policy=policy, peers=peers)
     attacks = resolve_missions(state, setup=setup, policy=policy)
     update_capacity(state, setup=setup, policy=policy, decisions=decisions)

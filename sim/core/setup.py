@@ -20,7 +20,7 @@ import numpy as np
 from sim.config import RunConfig, load_policy
 from sim.config.params import POLICY_PARAMETERS, parse_parameter
 from sim.core import rng
-from sim.core.schedule import assess_missions, refresh_trust
+from sim.core.schedule import assess_missions, expect, refresh_trust
 from sim.core.state import Allies, Lead, Missions, Month, State
 from sim.core.world import World, build_world, init_allies, next_policy_map, policy_vector
 from sim.errors import ConfigError
@@ -78,6 +78,7 @@ class Setup:
     ent_m: np.ndarray             # the lead in each mission (1, M, 1)
     ent_lead: np.ndarray          # the lead itself
     mission_values: dict          # missions.<mission>.<field> values varied per run, (R,)
+    max_horizon: int = 36         # the longest decision horizon of any ally
 
     @property
     def n_runs(self) -> int:
@@ -185,14 +186,16 @@ def make_setup(cfg: RunConfig, seeds=None, runs=None, *,
         per_run[np.arange(r), first, POLICY_PARAMETERS.index(name)] = arr
     world = dataclasses.replace(world, policy_names=tuple(names), policy_table=table)
 
-    return Setup(
+    setup = Setup(
         world=world, params=ParamSet(**spaces), policy_names=tuple(names), policy_table=per_run,
         next_policy=next_policy_map(len(names), world.admin_cycle),
         seed=seeds.reshape(r, 1, 1), run=runs.reshape(r, 1, 1), first_policy=first,
         ent_a=rng.entity_id(np.arange(n).reshape(1, 1, n)),
         ent_am=rng.entity_id(np.arange(n).reshape(1, 1, n), np.arange(m).reshape(1, m, 1)),
         ent_m=rng.entity_id(0, np.arange(m).reshape(1, m, 1)),
-        ent_lead=rng.entity_id(0, -1), mission_values=by_group.get("missions", {}))
+        ent_lead=rng.entity_id(0, -1), mission_values=by_group.get("missions", {}),
+        max_horizon=int(max(cfg.scenario.allies.horizon_max,
+                            *[r.horizon or 0 for r in cfg.scenario.allies.roster.values()], 1)))
     return setup
 
 
@@ -213,13 +216,15 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
     allies = Allies(
         **{k: drawn[k] for k in ("force", "weight", "capacity", "cost_sensitivity",
                                  "exit_threshold", "opposition", "slope", "fear",
-                                 "election_period", "election_phase", "perception", "interest")},
+                                 "election_period", "election_phase", "horizon", "perception",
+                                 "interest")},
         baseline=drawn["perception"].copy(),
         r_leader=zeros_a.copy(), s_leader=zeros_a.copy(), r_country=zeros_a.copy(),
         s_country=zeros_a.copy(), r_honesty=zeros_a.copy(), s_honesty=zeros_a.copy(),
         damage=zeros_a.copy(), trust_leader=zeros_a.copy(), trust_country=zeros_a.copy(),
         honesty=zeros_a.copy(), trust=zeros_a.copy(), grievance=zeros_a.copy(),
         stress=zeros_a.copy(), consulted=zeros_a.copy(), member=member,
+        expected=np.zeros((r, m, n)),
         was_member=member.copy(), effort=effort,
         contribution=dec.contribution(effort, drawn["capacity"], drawn["force"],
                                       max_share=p.decision.max_share))
@@ -245,6 +250,9 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
         pending=np.full((r, m, 1), -1, dtype=np.int64),
         impulse_out=np.zeros((r, m, 1), dtype=np.int64), pledge_level=np.zeros((r, m, 1)),
         pledge_until=np.full((r, m, 1), -1, dtype=np.int64),
+        plan_due=np.full((r, m, 1), -1, dtype=np.int64), plan_fraction=np.zeros((r, m, 1)),
+        plan_troops=np.zeros((r, m, 1), dtype=bool), plan_enablers=np.zeros((r, m, 1), dtype=bool),
+        plan_consulted=np.zeros((r, m, 1), dtype=bool),
         admin_start=np.zeros((r, 1, 1), dtype=np.int64),
         policy_index=setup.first_policy.reshape(r, 1, 1).copy(), reversals=np.zeros(r))
     missions = Missions(
@@ -264,6 +272,7 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
     state = State(allies=allies, lead=lead, missions=missions, month=Month.empty(r, m, n))
     refresh_trust(state, setup=setup)
     assess_missions(state, setup=setup)
+    expect(state, setup=setup)
     return state
 
 

@@ -44,6 +44,8 @@ class Allies:
     fear: np.ndarray = var("A", "[-1, 1]", "fear of abandonment (> 0) or entrapment (< 0)")
     election_period: np.ndarray = var("A", "months", "months between national elections (int)")
     election_phase: np.ndarray = var("A", "months", "month of the first election (int)")
+    horizon: np.ndarray = var("A", "months", "decision horizon: months over which it weighs the "
+                              "lead's expected presence (int)")
     perception: np.ndarray = var("AM", "[0, 1]", "perceived threat of each mission's adversary")
     baseline: np.ndarray = var("AM", "[0, 1]", "initial threat perception (drift anchor)")
     interest: np.ndarray = var("AM", "[0, 1]", "private interest in each mission")
@@ -61,6 +63,8 @@ class Allies:
     grievance: np.ndarray = var("A", ">= 0", "grievance about burden sharing")
     stress: np.ndarray = var("A", ">= 0", "casualty stress")
     consulted: np.ndarray = var("A", "0/1", "consulted by the lead this month")
+    expected: np.ndarray = var("AM", "[0, 1]", "expected presence of the lead in each mission "
+                               "over its horizon")
     member: np.ndarray = var("AM", "bool", "member of each mission")
     was_member: np.ndarray = var("AM", "bool", "ever a member of each mission")
     effort: np.ndarray = var("AM", "[0, 1]", "share of its maximum contribution it sends")
@@ -88,6 +92,11 @@ class Lead:
     impulse_out: np.ndarray = var("M", "0/1", "out after an impulsive withdrawal")
     pledge_level: np.ndarray = var("M", "[0, 1]", "action level pledged (0: no pledge)")
     pledge_until: np.ndarray = var("M", "step", "last step the pledge covers (-1: none)")
+    plan_due: np.ndarray = var("M", "step", "step an announced withdrawal takes effect (-1: none)")
+    plan_fraction: np.ndarray = var("M", "share", "share of what is left it will withdraw")
+    plan_troops: np.ndarray = var("M", "bool", "the announced withdrawal concerns troops")
+    plan_enablers: np.ndarray = var("M", "bool", "the announced withdrawal concerns enablers")
+    plan_consulted: np.ndarray = var("M", "bool", "allies were consulted about it")
     admin_start: np.ndarray = var("RUN", "step", "step the administration took office")
     policy_index: np.ndarray = var("RUN", "index", "policy in force (row of the policy table)")
     reversals: np.ndarray = var("R", "count", "reversals so far")
@@ -124,6 +133,8 @@ class Month:
     unconsulted: np.ndarray = var("M", "bool", "a withdrawal without consultation")
     no_notice: np.ndarray = var("M", "bool", "a withdrawal without notice")
     pledged: np.ndarray = var("M", "[0, 1]", "level of a scenario pledge announced")
+    announced: np.ndarray = var("M", "[0, 1]", "size of a withdrawal announced for later (share "
+                                "of the lead's presence)")
     shock: np.ndarray = var("RUN", ">= 0", "domestic shock to the lead's image")
     attack: np.ndarray = var("AM", "bool", "a scripted attack on an ally in a mission")
     election: np.ndarray = var("A", "bool", "a scripted election in an ally")
@@ -137,6 +148,7 @@ class Month:
             ended=np.zeros((r, m, 1), dtype=bool), reversed=np.zeros((r, m, 1), dtype=bool),
             abandoned=np.zeros((r, m, 1)), unconsulted=np.zeros((r, m, 1), dtype=bool),
             no_notice=np.zeros((r, m, 1), dtype=bool), pledged=np.zeros((r, m, 1)),
+            announced=np.zeros((r, m, 1)),
             shock=np.zeros((r, 1, 1)), attack=np.zeros((r, m, n), dtype=bool),
             election=np.zeros((r, 1, n), dtype=bool),
             lead_election=np.zeros((r, 1, 1), dtype=bool),

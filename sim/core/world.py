@@ -127,6 +127,7 @@ def compile_event(spec, step: int, *, missions, allies, policy_index, label: str
         consulted=bool(v["consulted"]), notice=bool(v["notice"]), enablers=bool(v["enablers"]),
         troops=bool(v["troops"]), size=float(v["size"]),
         policy=policy_index(spec.policy) if spec.policy is not None else -1,
+        after=int(v["after"]),
         label=label or spec.date or f"step {step}")
 
 
@@ -231,11 +232,14 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
     slope = np.where(free_rider, 0.0, between(a.cooperation_slope_min, a.cooperation_slope_max,
                                               rng.Purpose.INIT_COOPERATION))
     fear = between(a.fear_min, a.fear_max, rng.Purpose.INIT_FEAR)
+    span_h = a.horizon_max - a.horizon_min + 1
+    horizon = a.horizon_min + np.floor(span_h * u(rng.Purpose.INIT_HORIZON)).astype(np.int64)
 
     out = {
         "force": force, "capacity": capacity, "cost_sensitivity": cost,
         "exit_threshold": exit_threshold, "opposition": opposition,
         "election_period": period, "election_phase": phase, "slope": slope, "fear": fear,
+        "horizon": horizon,
     }
     shape_a = np.broadcast_shapes(force.shape)
     shape_am = np.broadcast_shapes(perception.shape)
@@ -250,7 +254,7 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
         for key, value in (("cost_sensitivity", r.cost_sensitivity),
                            ("exit_threshold", r.exit_threshold), ("opposition", r.opposition),
                            ("slope", r.cooperation_slope), ("fear", r.fear),
-                           ("election_period", r.election_period)):
+                           ("election_period", r.election_period), ("horizon", r.horizon)):
             if value is not None:
                 out[key][..., i] = value
         if r.election_phase is not None:

@@ -1,4 +1,4 @@
-"""The six patterns of MODEL.md, reproduced with default parameters on the shipped scenarios
+"""The patterns of the model specification (docs/references.md), reproduced with default parameters on the shipped scenarios
 (pattern-oriented validation, Grimm et al. 2005). Each check is a statistical test over paired
 replicates; `python -m sim.validate` prints the same table."""
 
@@ -16,6 +16,7 @@ def table():
     "1a asymmetry", "1b recovery slower than the fall", "2 enablers", "3a exit while dependent",
     "3b exit after load shifting", "4a leader trust steps", "4b country trust ratchets",
     "5a exits over-dispersed", "5b exits follow exits", "6 elections",
+    "7a announced withdrawal bites early", "7b a pledge after a reversal is worth less",
 ])
 def test_pattern_is_reproduced(table, pattern):
     row = table.set_index("pattern").loc[pattern]
