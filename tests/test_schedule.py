@@ -64,6 +64,9 @@ def test_an_administration_event_changes_policy_and_restarts_the_leader_stock():
     _, setup, state = _setup(["policy=steady"])
     state.allies.r_country[:] = 3.0
     state.allies.s_country[:] = 1.0
+    state.allies.exposure[:] = 1.0                       # the closed form for an average ally
+    state.allies.sensitivity[:] = 1.0
+    state.allies.exposure[0, 0, 0] = 2.0                # ... and one that hears twice as much
     apply_event(state, _event(setup, "administration", policy="impulsive"), 1)
     admin = sch.apply_events(state, setup=setup)
     assert admin.changed.all()
@@ -71,9 +74,11 @@ def test_an_administration_event_changes_policy_and_restarts_the_leader_stock():
     tp = setup.params.trust
     good, bad = tr.stance_evidence(setup.policy_value(state.lead.policy_index, "stance"),
                                    stance_weight=tp.stance_weight)
-    assert np.allclose(state.allies.r_leader, tp.leader_carry * 3.0 + good)   # record + stance
-    assert np.allclose(state.allies.s_leader, tp.leader_carry * 1.0 + bad)
-    assert np.allclose(state.allies.r_country, 3.0 + tp.country_weight * good)
+    r_l, s_l = state.allies.r_leader, state.allies.s_leader
+    assert np.allclose(r_l[:, :, 1:], tp.leader_carry * 3.0 + good)   # record + stance
+    assert np.allclose(s_l[:, :, 1:], tp.leader_carry * 1.0 + bad)
+    assert np.allclose(state.allies.r_country[:, :, 1:], 3.0 + tp.country_weight * good)
+    assert np.allclose(s_l[0, 0, 0], tp.leader_carry * 1.0 + 2.0 * bad[0, 0, 0])
     assert (state.allies.trust_leader < 0.5).all()      # the impulsive stance: low leader trust
     assert (state.lead.admin_start == 1).all()
 

@@ -96,7 +96,8 @@ def _check_allies(s: ScenarioConfig) -> None:
     a = s.allies
     check_params("scenario.allies", a)
     for lo in ("capacity", "threat", "cost_sensitivity", "exit_threshold", "opposition",
-               "election_period", "horizon", "cooperation_slope", "fear"):
+               "election_period", "horizon", "trust_prior", "sensitivity", "memory", "exposure",
+               "cooperation_slope", "fear"):
         low, high = getattr(a, f"{lo}_min"), getattr(a, f"{lo}_max")
         if low > high:
             raise ConfigError(f"scenario.allies.{lo}_min={low} exceeds "

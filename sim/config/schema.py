@@ -267,6 +267,12 @@ class AllySpec:
     cooperation_slope: Optional[float] = param(None, 0.0, 1.5, "conditional-cooperation slope")
     fear: Optional[float] = param(None, -1.0, 1.0, "fear of abandonment (> 0) or entrapment (< 0)")
     horizon: Optional[int] = param(None, 1, 120, "decision horizon (months)", unit="months")
+    trust_prior: Optional[float] = param(None, 0.0, 1.0, "prior trust in the lead",
+                                         lo_open=True, hi_open=True)
+    sensitivity: Optional[float] = param(None, 0.0, 10.0, "weight it gives the evidence it sees")
+    memory: Optional[float] = param(None, 0.1, 10.0, "memory (1: the trust rates; 2: forgets half "
+                                    "as fast)")
+    exposure: Optional[float] = param(None, 0.0, 10.0, "exposure to what the administration says")
 
 
 @dataclass(frozen=True)
@@ -294,6 +300,19 @@ class AlliesConfig:
     horizon_min: int = param(12, 1, 120, "shortest decision horizon: months over which an ally "
                              "weighs the lead's expected presence", unit="months")
     horizon_max: int = param(36, 1, 120, "longest decision horizon", unit="months")
+    trust_prior_min: float = param(0.5, 0.0, 1.0, "lowest prior trust in the lead (before any "
+                                   "evidence)", lo_open=True, hi_open=True)
+    trust_prior_max: float = param(0.7, 0.0, 1.0, "highest prior trust in the lead",
+                                   lo_open=True, hi_open=True)
+    sensitivity_min: float = param(0.5, 0.0, 10.0, "lowest sensitivity: weight an ally gives "
+                                   "the evidence it sees")
+    sensitivity_max: float = param(1.5, 0.0, 10.0, "highest sensitivity")
+    memory_min: float = param(0.5, 0.1, 10.0, "shortest memory: 1 forgets at the trust rates, 2 "
+                              "half as fast, 0.5 twice as fast")
+    memory_max: float = param(1.5, 0.1, 10.0, "longest memory")
+    exposure_min: float = param(0.5, 0.0, 10.0, "least exposure to what the administration says "
+                                "(its stance)")
+    exposure_max: float = param(1.5, 0.0, 10.0, "most exposure to what the administration says")
     p_free_rider: float = param(0.3, 0.0, 1.0, "share of free riders (Fischbacher et al. 2001)")
     cooperation_slope_min: float = param(0.6, 0.0, 1.5, "lowest slope of a conditional cooperator")
     cooperation_slope_max: float = param(0.95, 0.0, 1.5, "highest slope of a conditional cooperator")

@@ -33,7 +33,8 @@ MISSION_COLUMNS = (
     "ally_enablers", "ally_burden_share", "active", "expected_presence",
 )
 ALLY_COLUMNS = ("trust", "trust_leader", "trust_country", "honesty", "damage", "grievance",
-                "capacity", "missions", "contribution")
+                "capacity", "missions", "contribution", "trust_prior", "sensitivity", "memory",
+                "exposure", "horizon", "exit_threshold")
 
 
 def gini(x):
@@ -81,7 +82,9 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
          "effectiveness": ms.effectiveness, "eff_without_lead": ms.eff_without_lead,
          "threat": ms.threat, "partner_capacity": ms.partner_capacity,
          "partner_dependence": ms.partner_dependence, "ally_enablers": ms.ally_enablers,
-         "active": ms.active, "expected": a.expected}
+         "active": ms.active, "expected": a.expected, "trust_prior": a.trust_prior,
+         "sensitivity": a.sensitivity, "memory": a.memory, "exposure": a.exposure,
+         "horizon": a.horizon, "exit_threshold": a.exit_threshold}
     is_core = ms.is_core[0, :, 0]
     required_force = ms.required_force
     reversals = lead.reversals
@@ -170,6 +173,10 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
         "capacity": s["capacity"][..., 0, :],
         "missions": np.sum(member_f, axis=-2),
         "contribution": per_ally_contribution,
+        # the ally's attributes, on every row (who loses faith first)
+        **{k: np.asarray(s[k][..., 0, :], dtype=np.float64)
+           for k in ("trust_prior", "sensitivity", "memory", "exposure", "horizon",
+                     "exit_threshold")},
     }
     return step, mission, ally
 

@@ -50,6 +50,10 @@ class Purpose(IntEnum):
     INIT_COOPERATION_TYPE = 11
     INIT_FEAR = 12
     INIT_HORIZON = 13
+    INIT_SENSITIVITY = 14
+    INIT_MEMORY = 15
+    INIT_EXPOSURE = 16
+    INIT_PRIOR = 17
     # dynamics
     DECISION_NOISE = 20
     ELECTION_EXIT = 21

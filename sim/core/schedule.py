@@ -154,12 +154,13 @@ def apply_events(state: State, *, setup: Setup, events: Iterable[Event] = ()) ->
     if changed.any():
         a, tp, mech = s.allies, setup.params.trust, setup.params.mechanisms
         stance = setup.policy_value(new_index, "stance")
-        good, bad = tr.stance_evidence(stance, stance_weight=tp.stance_weight)
+        good, bad = tr.stance_evidence(stance, stance_weight=tp.stance_weight * a.exposure)
         r_l, s_l = tr.reset_leader_stock(a.r_country, a.s_country, good, bad,
                                          carry=tp.leader_carry)
-        on = np.where(changed, mech.trust, 0.0)          # trust switched off: nothing moves
-        a.r_leader = a.r_leader + on * (r_l - a.r_leader)
-        a.s_leader = a.s_leader + on * (s_l - a.s_leader)
+        on = np.where(changed, mech.trust * a.sensitivity, 0.0)  # trust off: nothing moves
+        reset = np.minimum(on, 1.0)                 # a less sensitive ally resets in part
+        a.r_leader = a.r_leader + reset * (r_l - a.r_leader)
+        a.s_leader = a.s_leader + reset * (s_l - a.s_leader)
         # the electorate's choice is evidence about the country too
         a.r_country = a.r_country + on * tp.country_weight * good
         a.s_country = a.s_country + on * tp.country_weight * bad
@@ -306,8 +307,8 @@ def observe(state: State, *, setup: Setup, policy, moves: LeadMoves,
     good = good + tr.promise_evidence(moves.pledged + mo.pledged, honesty, w_plus=tp.w_plus,
                                       promise_weight=tp.promise_weight)
     spill = mech.spillover * w_minus * tp.abandon_evidence * mo.abandoned
-    talk_good, talk_bad = tr.stance_evidence(stance, stance_weight=tp.stance_rate)
-    on = mech.trust
+    talk_good, talk_bad = tr.stance_evidence(stance, stance_weight=tp.stance_rate * a.exposure)
+    on = mech.trust * a.sensitivity          # how much of what it sees an ally takes in
     return Evidence(
         good=on * (sum_missions(observed * good) + talk_good
                    + mech.consultation * tp.w_plus * tp.consult_evidence * a.consulted),
@@ -331,8 +332,8 @@ def update_trust(state: State, *, setup: Setup, evidence: Evidence) -> None:
     w_minus = tp.asymmetry * tp.w_plus
     shock_bad = on * w_minus * state.month.shock
 
-    def keep(forgetting):           # trust switched off: nothing is forgotten either
-        return 1.0 - on * (1.0 - forgetting)
+    def keep(forgetting):           # per-ally memory; trust switched off: nothing is forgotten
+        return 1.0 - on * (1.0 - forgetting) / a.memory
 
     a.r_leader = tr.forget_and_add(a.r_leader, evidence.good, keep(tp.forgetting_leader))
     a.s_leader = tr.forget_and_add(a.s_leader, evidence.bad, keep(tp.forgetting_leader))
@@ -352,7 +353,9 @@ def update_trust(state: State, *, setup: Setup, evidence: Evidence) -> None:
 def refresh_trust(state: State, *, setup: Setup) -> None:
     """Trust, honesty and combined trust from the evidence stocks (beta reputation)."""
     a, tp = state.allies, setup.params.trust
-    pg, pb = tp.prior_good, tp.prior_bad
+    # each ally's prior: the same weight (prior_good + prior_bad), its own prior trust
+    size = tp.prior_good + tp.prior_bad
+    pg, pb = size * a.trust_prior, size * (1.0 - a.trust_prior)
     a.trust_leader = tr.beta_trust(a.r_leader, a.s_leader, pg, pb)
     a.trust_country = tr.beta_trust(a.r_country, a.s_country, pg, pb)
     a.honesty = tr.beta_trust(a.r_honesty, a.s_honesty, pg, pb)

@@ -216,7 +216,8 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
     allies = Allies(
         **{k: drawn[k] for k in ("force", "weight", "capacity", "cost_sensitivity",
                                  "exit_threshold", "opposition", "slope", "fear",
-                                 "election_period", "election_phase", "horizon", "perception",
+                                 "election_period", "election_phase", "horizon", "trust_prior",
+                                 "sensitivity", "memory", "exposure", "perception",
                                  "interest")},
         baseline=drawn["perception"].copy(),
         r_leader=zeros_a.copy(), s_leader=zeros_a.copy(), r_country=zeros_a.copy(),
@@ -265,7 +266,7 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
     # the administration in office at the start is judged by its stance, like any newcomer; the
     # country's record starts from the same evidence
     good, bad = tr.stance_evidence(setup.policy_value(lead.policy_index, "stance"),
-                                   stance_weight=p.trust.stance_weight)
+                                   stance_weight=p.trust.stance_weight * drawn["exposure"])
     for name, value in (("r_leader", good), ("s_leader", bad), ("r_country", good),
                         ("s_country", bad)):
         setattr(allies, name, np.broadcast_to(value, (r, 1, n)).copy())

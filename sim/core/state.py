@@ -46,6 +46,11 @@ class Allies:
     election_phase: np.ndarray = var("A", "months", "month of the first election (int)")
     horizon: np.ndarray = var("A", "months", "decision horizon: months over which it weighs the "
                               "lead's expected presence (int)")
+    trust_prior: np.ndarray = var("A", "(0, 1)", "prior trust in the lead before any evidence")
+    sensitivity: np.ndarray = var("A", ">= 0", "weight it gives the evidence it sees")
+    memory: np.ndarray = var("A", "> 0", "memory: divides the forgetting rates (2: forgets half "
+                             "as fast)")
+    exposure: np.ndarray = var("A", ">= 0", "exposure to what the administration says")
     perception: np.ndarray = var("AM", "[0, 1]", "perceived threat of each mission's adversary")
     baseline: np.ndarray = var("AM", "[0, 1]", "initial threat perception (drift anchor)")
     interest: np.ndarray = var("AM", "[0, 1]", "private interest in each mission")

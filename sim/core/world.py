@@ -234,12 +234,17 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
     fear = between(a.fear_min, a.fear_max, rng.Purpose.INIT_FEAR)
     span_h = a.horizon_max - a.horizon_min + 1
     horizon = a.horizon_min + np.floor(span_h * u(rng.Purpose.INIT_HORIZON)).astype(np.int64)
+    trust_prior = between(a.trust_prior_min, a.trust_prior_max, rng.Purpose.INIT_PRIOR)
+    sensitivity = between(a.sensitivity_min, a.sensitivity_max, rng.Purpose.INIT_SENSITIVITY)
+    memory = between(a.memory_min, a.memory_max, rng.Purpose.INIT_MEMORY)
+    exposure = between(a.exposure_min, a.exposure_max, rng.Purpose.INIT_EXPOSURE)
 
     out = {
         "force": force, "capacity": capacity, "cost_sensitivity": cost,
         "exit_threshold": exit_threshold, "opposition": opposition,
         "election_period": period, "election_phase": phase, "slope": slope, "fear": fear,
-        "horizon": horizon,
+        "horizon": horizon, "trust_prior": trust_prior, "sensitivity": sensitivity,
+        "memory": memory, "exposure": exposure,
     }
     shape_a = np.broadcast_shapes(force.shape)
     shape_am = np.broadcast_shapes(perception.shape)
@@ -254,7 +259,9 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
         for key, value in (("cost_sensitivity", r.cost_sensitivity),
                            ("exit_threshold", r.exit_threshold), ("opposition", r.opposition),
                            ("slope", r.cooperation_slope), ("fear", r.fear),
-                           ("election_period", r.election_period), ("horizon", r.horizon)):
+                           ("election_period", r.election_period), ("horizon", r.horizon),
+                           ("trust_prior", r.trust_prior), ("sensitivity", r.sensitivity),
+                           ("memory", r.memory), ("exposure", r.exposure)):
             if value is not None:
                 out[key][..., i] = value
         if r.election_phase is not None:
