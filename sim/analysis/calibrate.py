@@ -30,6 +30,7 @@ from sim.core import rng
 from sim.config.params import check_value, parse_parameter
 from sim.config import ConfigError, compose, month_index
 from sim.drivers.ensemble import Ensemble
+from sim.experiments.io import write_csv
 
 __all__ = ["History", "load_history", "CalibrationResult", "calibrate", "main"]
 
@@ -252,11 +253,11 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    res.posterior.to_csv(out / "posterior.csv", index=False)
-    res.simulated.to_csv(out / "simulated.csv", index=False)
+    write_csv(res.posterior, out / "posterior.csv", index=False)
+    write_csv(res.simulated, out / "simulated.csv", index=False)
     res.figure(out / "observed_vs_simulated")
     summary = res.posterior.drop(columns="run").describe(percentiles=[0.05, 0.5, 0.95]).T
-    summary.to_csv(out / "posterior_summary.csv")
+    write_csv(summary, out / "posterior_summary.csv")
     print(f"{res.info['accepted']} of {res.info['samples']} draws accepted (distance <= "
           f"{res.info['distance_accepted_max']:.3f}; prior median {res.info['distance_prior_median']:.3f}); "
           f"{res.info['share_inside_band']:.0%} of the observations inside the simulated "

@@ -26,7 +26,7 @@ from sim.analysis.compare import compare, compare_all, paired_differences
 from sim.experiments.collect import collect, collect_trajectories
 from sim.config import ConfigError
 from sim.analysis.discovery import where_policies_win
-from sim.experiments.io import write_parquet, write_text
+from sim.experiments.io import write_csv, write_parquet, write_text
 from sim.analysis.outcomes import HEADLINE, outcome as get_outcome
 
 __all__ = ["make_report", "main"]
@@ -129,8 +129,8 @@ def make_report(args=(), *, progress=None) -> Path:
         plt.close(f)
 
     write_parquet(headline, out / "headline.parquet")
-    headline.to_csv(out / "headline.csv", index=False)
-    others.to_csv(out / "all_policies.csv", index=False)
+    write_csv(headline, out / "headline.csv", index=False)
+    write_csv(others, out / "all_policies.csv", index=False)
     text = _markdown(opts, planned, df, headline, others, measured, t_box, b_box, per_point,
                      time.monotonic() - t0, sweep_dir)
     path = write_text(text, out / "report.md")
