@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim.config import ConfigError, RunConfig, SweepConfig, policy_names, scenario_names
 from sim.core import rng
+from sim.config.checks import check_name
 from sim.config.params import check_value, parse_parameter
 from sim.config.schema import ParameterRange, parameter_range
 
@@ -114,6 +115,7 @@ def _to_distribution(u: np.ndarray, spec: ParameterRange) -> np.ndarray:
 
 def validate_sweep(sw: SweepConfig, base: RunConfig) -> None:
     """Check a sweep before any work: names, ranges, sampler and counts."""
+    check_name(sw.name, "sweep.name")
     if sw.sampler not in SAMPLERS:
         raise ConfigError(f"sweep.sampler={sw.sampler!r}: allowed {', '.join(SAMPLERS)}")
     for name in sw.scenarios:
