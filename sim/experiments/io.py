@@ -342,9 +342,13 @@ def check_writable_folder(folder: Path, key: str) -> None:
     if not probe.is_dir():
         raise ConfigError(f"{key}={folder}: {probe} is a file, so the folder cannot be created; "
                           "choose another path")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise ConfigError(f"{key}={folder}: the folder {probe} is not writable (permission "
-                          "denied); allowed: a folder you can write to")
+    test = probe / f".write-probe{TEMP_MARK}{os.getpid()}-{secrets.token_hex(3)}"
+    try:  # try it: permissions, read-only mounts and pseudo file systems alike (root included)
+        os.close(os.open(test, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        os.unlink(test)
+    except OSError as exc:
+        raise ConfigError(f"{key}={folder}: cannot write in {probe} ({exc.strerror or exc}); "
+                          "allowed: a folder you can write to") from None
 
 
 def available_memory() -> int:
