@@ -263,8 +263,8 @@ class FileLock:
     """An advisory, exclusive lock (``fcntl.flock``) on ``path``, taken without waiting.
 
     The kernel releases it when the holding process ends, however it ends (a SIGKILL included),
-    so a lock never outlives its process. The lock file itself stays (deleting lock files races).
-    The holder's pid is written into the file for messages only.
+    so a lock never outlives its process. The lock file itself stays, unchanged (deleting lock
+    files races); the holder is looked up in ``/proc/locks`` for messages.
     """
 
     def __init__(self, path: Path):
@@ -282,17 +282,25 @@ class FileLock:
                 raise LockBusy(f"{self.path} is held by {self.holder() or 'another process'}") \
                     from None
             raise
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()} {platform.node()}\n".encode())
         self.fd = fd
         return self
 
     def holder(self) -> str:
+        """``process <pid>`` holding the lock, if the kernel says (Linux), else ``""``."""
         try:
-            text = self.path.read_text().split()
+            st = os.stat(self.path)
+            with open("/proc/locks") as f:
+                lines = f.read().splitlines()
         except OSError:
             return ""
-        return f"process {text[0]} on {text[1]}" if len(text) >= 2 else ""
+        dev = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+        for line in lines:
+            parts = line.split()
+            if "->" in parts:  # a waiter, not a holder
+                continue
+            if len(parts) >= 6 and parts[5] == dev and parts[4] != str(os.getpid()):
+                return f"process {parts[4]}"
+        return ""
 
     def release(self) -> None:
         if self.fd is not None:
