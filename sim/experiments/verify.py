@@ -79,9 +79,9 @@ def read_manifest(d: Path) -> dict:
     try:
         meta = json.loads(path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
-        raise ConfigError(f"{path} is unreadable ({getattr(exc, 'msg', exc)}{where}: truncated or "
-                          f"not JSON), so this sweep cannot be verified; {afresh(d)}") from None
+        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
+        raise ConfigError(f"{path} is unreadable: {getattr(exc, 'msg', exc)}{where}, truncated or "
+                          f"not JSON, so this sweep cannot be verified; {afresh(d)}") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("digest"), str):
         raise ConfigError(f"{path} has no integrity record ('digest'): not a sweep manifest, or "
                           f"written before sweeps were verified; {afresh(d)}")
