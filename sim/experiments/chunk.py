@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from sim.config import CONFIG_DIR, register_configs, to_config
+from sim.config import CONFIG_DIR, config_hash, register_configs, to_config
 from sim.experiments import io as sio
 from sim.experiments.io import (FileLock, LockBusy, remove_temporaries, sha256_file, write_json,
                                 write_parquet)
@@ -70,7 +70,7 @@ def _run_locked(sweep_dir: Path, k: int, out: Path) -> dict:
     first = stop = None
     t0 = time.perf_counter()
     try:
-        meta = load_sweep(sweep_dir)
+        meta = read_manifest(sweep_dir, check_configs=False)  # its config: checked below
         first, stop = meta["chunks"][k]
         mine = sio.fingerprint()
         diff = sio.fingerprint_differences(meta["fingerprint"], mine)
@@ -86,6 +86,9 @@ def _run_locked(sweep_dir: Path, k: int, out: Path) -> dict:
             raise RuntimeError(f"fault injected in chunk {k} (COALITION_FAULT_CHUNKS)")
         scenario = part["scenario"].iloc[0]
         cfg = to_config(meta["configs"][scenario])
+        if config_hash(cfg) != meta["config_hashes"][scenario]:
+            raise RuntimeError(f"sweep.json: the config of scenario {scenario!r} does not match "
+                               "the hash it records")
         params = meta["parameters"]
         trajectories = meta["sweep"]["trajectories"]
         summaries, steps, missions = [], [], []
