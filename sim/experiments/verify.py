@@ -30,6 +30,7 @@ __all__ = ["MANIFEST", "SWEEP_LOCK", "CHUNK_LOCK", "chunk_dir", "is_done", "seal
 MANIFEST = "sweep.json"
 SWEEP_LOCK = "sweep.lock"
 CHUNK_LOCK = ".lock"
+_CONFIGS_VERIFIED: set[str] = set()  # digests of manifests whose configs were checked here
 
 
 def chunk_dir(sweep_dir: Path, k: int) -> Path:
@@ -89,7 +90,7 @@ def read_manifest(d: Path, *, check_configs: bool = True) -> dict:
     if digest(meta) != meta["digest"]:
         raise ConfigError(f"{path} was changed after the sweep was planned (its content does not "
                           f"match its digest); {afresh(d)}")
-    if not check_configs:
+    if not check_configs or meta["digest"] in _CONFIGS_VERIFIED:
         return meta
     try:
         hashes = {name: config_hash(to_config(cfg)) for name, cfg in meta["configs"].items()}
@@ -98,6 +99,7 @@ def read_manifest(d: Path, *, check_configs: bool = True) -> dict:
     if hashes != meta.get("config_hashes"):
         raise ConfigError(f"{path}: its configs do not match the config hashes it records; "
                           f"{afresh(d)}")
+    _CONFIGS_VERIFIED.add(meta["digest"])  # the digest covers the configs and their hashes
     return meta
 
 
