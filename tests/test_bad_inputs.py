@@ -562,6 +562,25 @@ def test_a_changed_fingerprint_is_refused_on_resume(patch, fragment, swept, tmp_
     pd.testing.assert_frame_equal(collect(d), swept[1])
 
 
+def test_a_node_with_other_cpu_features_is_refused(swept, tmp_path):
+    """The issue's mixed-node case, for real: numpy told to leave AVX-512 extensions unused."""
+    have = sio.cpu_features().get("available", [])
+    disable = [f for f in ("AVX512_ICL", "AVX512_SPR") if f in have]
+    if not disable:
+        pytest.skip("this CPU has no AVX512_ICL/AVX512_SPR to disable")
+    d = copy_of(swept, tmp_path)
+    shutil.rmtree(chunk_dir(d, 3))
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(disable)}
+    p = subprocess.run([sys.executable, "-m", "sim.sweep", *SMALL, f"sweep.dir={d}"], cwd=ROOT,
+                       env=env, capture_output=True, text=True, timeout=120)
+    one_line(p.returncode, p.stderr, "CPU features (lost " + " ".join(sorted(disable)))
+    job = subprocess.run([sys.executable, "-c", "import sys; from sim.experiments.chunk import "
+                          "run_chunk; print(run_chunk(sys.argv[1], 3)['error'])", str(d)],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert "differs from the sweep in CPU features" in job.stdout, job.stdout + job.stderr
+    assert not is_done(d, 3)
+
+
 def test_collect_of_what_is_not_a_sweep(tmp_path, capsys):
     code, err = call(collect_main, [str(tmp_path / "nothing")], capsys)
     one_line(code, err, "is not a sweep folder (no sweep.json)")
