@@ -562,6 +562,7 @@ def test_a_changed_fingerprint_is_refused_on_resume(patch, fragment, swept, tmp_
     pd.testing.assert_frame_equal(collect(d), swept[1])
 
 
+@pytest.mark.slow  # two subprocesses (~5 s); the monkeypatched CPU-features case is in the fast suite
 def test_a_node_with_other_cpu_features_is_refused(swept, tmp_path):
     """The issue's mixed-node case, for real: numpy told to leave AVX-512 extensions unused."""
     have = sio.cpu_features().get("available", [])
