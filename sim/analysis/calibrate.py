@@ -30,6 +30,8 @@ from sim.core import rng
 from sim.config.params import check_value, parse_parameter
 from sim.config import ConfigError, compose, month_index
 from sim.drivers.ensemble import Ensemble
+from sim.experiments.io import (available_memory, check_writable_folder, format_bytes, inside,
+                                write_csv)
 
 __all__ = ["History", "load_history", "CalibrationResult", "calibrate", "main"]
 
@@ -163,7 +165,12 @@ def calibrate(overrides, history_path, parameters: dict[str, tuple[float, float]
     j = names.index(mission)
     if not parameters:
         raise ConfigError("calibrate: name at least one parameter to fit")
-    for name, (lo, hi) in parameters.items():
+    for name, prior in parameters.items():
+        try:
+            lo, hi = prior
+        except (TypeError, ValueError):
+            raise ConfigError(f"calibrate: the prior of {name} is {prior!r}; allowed: (low, high), "
+                              "two numbers") from None
         declared = parse_parameter(name, missions=names)
         check_value(declared, lo, f"calibrate: prior of {name} low")
         check_value(declared, hi, f"calibrate: prior of {name} high")
@@ -171,6 +178,15 @@ def calibrate(overrides, history_path, parameters: dict[str, tuple[float, float]
             raise ConfigError(f"calibrate: prior of {name} is empty ([{lo}, {hi}])")
     if not 0 < accept <= 1:
         raise ConfigError(f"calibrate: accept={accept} must be in (0, 1]")
+    for key, value in (("samples", samples), ("batch", batch)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ConfigError(f"calibrate: {key}={value!r}; allowed: a whole number >= 1")
+    need = samples * (len(hist.table) * len(hist.series) * 8 * 2 + (len(parameters) + 2) * 8 * 4)
+    if need > available_memory():
+        raise ConfigError(f"calibrate: samples={samples} needs about {format_bytes(need)} of memory "
+                          f"for the simulated histories; {format_bytes(available_memory())} is "
+                          f"available; allowed here: samples <= "
+                          f"{int(samples * available_memory() / need):,}")
     pnames = list(parameters)
     lh = qmc.LatinHypercube(d=len(pnames), seed=rng.derive_seed(seed, 7))
     u = lh.random(samples)
@@ -223,40 +239,130 @@ def calibrate(overrides, history_path, parameters: dict[str, tuple[float, float]
     return CalibrationResult(post, table, simulated, hist, info)
 
 
-def main(argv=None) -> int:
-    from omegaconf import OmegaConf
+CONFIG_KEYS = ("scenario", "history", "mission", "parameters", "samples", "accept", "seed",
+               "overrides", "out")
 
+
+def load_config(path) -> dict:
+    """Read and check a calibration YAML; every problem is one line naming the file and the key.
+
+    Returns ``{"overrides", "history", "parameters", "mission", "samples", "accept", "seed",
+    "out"}`` with paths resolved against the file's folder (``out`` must stay inside it).
+    """
+    import yaml
+
+    from sim.config.files import check_option_name
+    from sim.config.options import suggest
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such calibration config")
+    try:
+        spec = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: YAML syntax error{where}: "
+                          f"{getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{path}: a calibration config is a mapping of {', '.join(CONFIG_KEYS)}")
+    for key in spec:
+        if key not in CONFIG_KEYS:
+            raise ConfigError(f"{path}: unknown key {key!r}{suggest(str(key), CONFIG_KEYS)}; "
+                              f"allowed: {', '.join(CONFIG_KEYS)}")
+    for key in ("scenario", "history", "parameters"):
+        if key not in spec:
+            raise ConfigError(f"{path}: the key {key!r} is missing (required: scenario, history, "
+                              "parameters)")
+
+    def number(key, value, *, whole=False):
+        ok = not isinstance(value, bool) and isinstance(value, (int, float)) and np.isfinite(value)
+        if not ok or (whole and value != int(value)):
+            raise ConfigError(f"{path}: {key}={value!r}; allowed: a finite "
+                              f"{'whole number' if whole else 'number'}")
+        return value
+
+    if not isinstance(spec["scenario"], str):
+        raise ConfigError(f"{path}: scenario={spec['scenario']!r}; allowed: a scenario's name")
+    check_option_name("scenario", spec["scenario"])
+    if not isinstance(spec["history"], str) or not spec["history"]:
+        raise ConfigError(f"{path}: history={spec['history']!r}; allowed: a CSV file's path, "
+                          "relative to the config's folder")
+    priors = spec["parameters"]
+    if not isinstance(priors, dict) or not priors:
+        raise ConfigError(f"{path}: parameters={priors!r}; allowed: a mapping of parameter names "
+                          "to uniform priors [low, high], e.g. decision.value: [0.5, 2.0]")
+    parameters = {}
+    for name, prior in priors.items():
+        if not isinstance(prior, (list, tuple)) or len(prior) != 2:
+            raise ConfigError(f"{path}: parameters.{name}={prior!r}: a prior is [low, high] (two "
+                              f"numbers), e.g. {name}: [0.1, 0.9]")
+        parameters[str(name)] = (number(f"parameters.{name} low", prior[0]),
+                                 number(f"parameters.{name} high", prior[1]))
+    samples = number("samples", spec.get("samples", 2000), whole=True)
+    if samples < 1:
+        raise ConfigError(f"{path}: samples={samples!r}; allowed: a whole number >= 1 (prior "
+                          "draws, one run each)")
+    accept = number("accept", spec.get("accept", 0.05))
+    if not 0 < accept <= 1:
+        raise ConfigError(f"{path}: accept={accept!r}; allowed: a share in (0, 1]")
+    seed = number("seed", spec.get("seed", 1), whole=True)
+    if seed < 0:
+        raise ConfigError(f"{path}: seed={seed!r}; allowed: a whole number >= 0")
+    mission = spec.get("mission")
+    if mission is not None and not isinstance(mission, str):
+        raise ConfigError(f"{path}: mission={mission!r}; allowed: a mission's name")
+    overrides = spec.get("overrides") or []
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        raise ConfigError(f"{path}: overrides={overrides!r}; allowed: a list of overrides such as "
+                          "['trust.asymmetry=2']")
+    for o in overrides:
+        key = o.lstrip("+~").partition("=")[0]
+        if key.split(".")[0].split("/")[0] in ("hydra", "scenario@_global_") or "@" in key:
+            raise ConfigError(f"{path}: overrides: {o!r} is refused; allowed: overrides of the "
+                              "model's keys (e.g. trust.asymmetry=2)")
+    base = path.parent
+    out = spec.get("out")
+    if out is not None:
+        if not isinstance(out, str) or not out:
+            raise ConfigError(f"{path}: out={out!r}; allowed: a folder name inside {base}")
+        out = inside(base, base / out, f"{path}: out")
+    return {"overrides": [f"scenario={spec['scenario']}", *overrides],
+            "history": base / spec["history"], "parameters": parameters, "mission": mission,
+            "samples": int(samples), "accept": float(accept), "seed": int(seed),
+            "out": out or base / "results"}
+
+
+def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sim.calibrate", description=__doc__.splitlines()[0])
     ap.add_argument("config", help="a calibration YAML: scenario, history, mission, parameters "
-                    "(name: [low, high]), samples, accept, seed, overrides, out")
+                    "(name: [low, high]), samples, accept, seed, overrides, out (a folder inside "
+                    "the config's folder; default results/)")
     ap.add_argument("--samples", type=int, default=None)
+    ap.add_argument("--out", default=None, help="write the results here instead")
     args = ap.parse_args(argv)
-    spec = OmegaConf.to_container(OmegaConf.load(args.config))
-    base = Path(args.config).parent
-    allowed = {"scenario", "history", "mission", "parameters", "samples", "accept", "seed",
-               "overrides", "out"}
-    unknown = sorted(set(spec) - allowed)
-    if unknown:
-        print(f"error: {args.config}: unknown key(s) {unknown} (allowed: {sorted(allowed)})",
-              file=sys.stderr)
-        return 2
-    out = Path(spec.get("out") or base / "results")
     try:
-        res = calibrate([f"scenario={spec['scenario']}", *spec.get("overrides", [])],
-                        base / spec["history"],
-                        {k: tuple(v) for k, v in spec["parameters"].items()},
-                        mission=spec.get("mission"),
-                        samples=args.samples or spec.get("samples", 2000),
-                        accept=spec.get("accept", 0.05), seed=spec.get("seed", 1))
-    except (ConfigError, KeyError) as exc:
+        spec = load_config(args.config)
+        if args.samples is not None and args.samples < 1:
+            raise ConfigError(f"--samples={args.samples}; allowed: a whole number >= 1")
+        out = Path(args.out) if args.out else spec["out"]
+        check_writable_folder(out, "--out" if args.out else "out")
+        res = calibrate(spec["overrides"], spec["history"], spec["parameters"],
+                        mission=spec["mission"], samples=args.samples or spec["samples"],
+                        accept=spec["accept"], seed=spec["seed"])
+        out.mkdir(parents=True, exist_ok=True)
+        write_csv(res.posterior, out / "posterior.csv", index=False)
+        write_csv(res.simulated, out / "simulated.csv", index=False)
+        res.figure(out / "observed_vs_simulated")
+        summary = res.posterior.drop(columns="run").describe(percentiles=[0.05, 0.5, 0.95]).T
+        write_csv(summary, out / "posterior_summary.csv")
+    except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    out.mkdir(parents=True, exist_ok=True)
-    res.posterior.to_csv(out / "posterior.csv", index=False)
-    res.simulated.to_csv(out / "simulated.csv", index=False)
-    res.figure(out / "observed_vs_simulated")
-    summary = res.posterior.drop(columns="run").describe(percentiles=[0.05, 0.5, 0.95]).T
-    summary.to_csv(out / "posterior_summary.csv")
+    except OSError as exc:
+        print(f"error: cannot write {exc.filename or 'the results'}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     print(f"{res.info['accepted']} of {res.info['samples']} draws accepted (distance <= "
           f"{res.info['distance_accepted_max']:.3f}; prior median {res.info['distance_prior_median']:.3f}); "
           f"{res.info['share_inside_band']:.0%} of the observations inside the simulated "
@@ -264,4 +370,3 @@ def main(argv=None) -> int:
     print(summary[["mean", "5%", "50%", "95%"]].round(3).to_string())
     print(f"results: {out}")
     return 0
-

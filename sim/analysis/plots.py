@@ -29,7 +29,9 @@ def policy_colour(name: str, i: int = 0) -> str:
 
 
 def save(fig, path) -> list[Path]:
-    """Save ``fig`` as PNG and PDF next to ``path``; returns the two paths."""
+    """Save ``fig`` as PNG and PDF next to ``path`` (atomically); returns the two paths."""
+    from sim.experiments.io import write_figure
+
     if path is None:
         return []
     base = Path(path)
@@ -39,7 +41,7 @@ def save(fig, path) -> list[Path]:
     out = []
     for ext in (".png", ".pdf"):
         p = base.with_suffix(ext)
-        fig.savefig(p, bbox_inches="tight")
+        write_figure(fig, p, bbox_inches="tight")
         out.append(p)
     return out
 

@@ -26,11 +26,13 @@ from sim.analysis.compare import compare, compare_all, paired_differences
 from sim.experiments.collect import collect, collect_trajectories
 from sim.config import ConfigError
 from sim.analysis.discovery import where_policies_win
-from sim.experiments.io import write_parquet, write_text
+from sim.experiments.io import (check_writable_folder, inside, write_csv, write_parquet,
+                                write_text)
 from sim.analysis.outcomes import HEADLINE, outcome as get_outcome
 
 __all__ = ["make_report", "main"]
 
+REPORTS_ROOT = Path("reports")
 DEFAULTS = {"baseline": "immediate_burden_sharing", "treatment": "load_shifting_first",
             "outcome": "final_ally_burden_share", "dir": None}
 
@@ -80,7 +82,9 @@ def make_report(args=(), *, progress=None) -> Path:
     from sim.experiments.sweep import plan
     planned = plan(cfg_args)
     name = planned.config.name
-    out = Path(opts["dir"] or Path("reports") / name)
+    out = Path(opts["dir"]) if opts["dir"] else inside(REPORTS_ROOT, REPORTS_ROOT / name,
+                                                       "sweep.name")
+    check_writable_folder(out, "report.dir")
     fig_dir = out / "figures"
     sweep_dir = out / "sweep"
     for p in (opts["baseline"], opts["treatment"]):
@@ -129,8 +133,8 @@ def make_report(args=(), *, progress=None) -> Path:
         plt.close(f)
 
     write_parquet(headline, out / "headline.parquet")
-    headline.to_csv(out / "headline.csv", index=False)
-    others.to_csv(out / "all_policies.csv", index=False)
+    write_csv(headline, out / "headline.csv", index=False)
+    write_csv(others, out / "all_policies.csv", index=False)
     text = _markdown(opts, planned, df, headline, others, measured, t_box, b_box, per_point,
                      time.monotonic() - t0, sweep_dir)
     path = write_text(text, out / "report.md")
@@ -260,6 +264,13 @@ def main(argv=None) -> int:
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:  # a SweepInterrupted says what is kept
+        print(str(exc) or "interrupted; re-running the same command resumes", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"error: cannot write {exc.filename or 'the report'}: {exc.strerror or exc}; "
+              "allowed: a writable report.dir with free space", file=sys.stderr)
+        return 2
     print(f"report: {path.resolve()}")
     head = pd.read_csv(path.parent / "headline.csv")
     print(head[["outcome", "baseline_mean", "treatment_mean", "difference", "ci_low", "ci_high",

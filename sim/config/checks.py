@@ -14,10 +14,19 @@ from sim.core.events import check_event
 from sim.errors import ConfigError
 
 __all__ = ["check_config", "check_policy", "check_scenario", "check_params", "month_index",
-           "event_step"]
+           "event_step", "check_name"]
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})$")
 RULE_GROUPS = ("trust", "decision", "operations", "capacity", "grievance", "mechanisms")
+
+
+def check_name(value, key: str) -> None:
+    """A name that is joined to an output folder: not empty, no path separator, no ``..``."""
+    text = str(value)
+    if not text.strip() or any(c in text for c in "/\\\0") or ".." in text or text == ".":
+        raise ConfigError(f"{key}={text!r}: a name becomes part of an output folder's path; "
+                          "allowed: a non-empty name without '/', '\\' or '..' (letters, digits, "
+                          "'_', '-', '.')")
 
 
 def check_params(prefix: str, obj) -> None:
@@ -76,6 +85,7 @@ def check_scenario(s: ScenarioConfig) -> None:
     """The scenario's consistency: sizes, names, ranges, the network, administrations, events."""
     if s.name in ("???", ""):
         raise ConfigError("scenario.name is missing")
+    check_name(s.name, "scenario.name")
     if not 1 <= s.horizon <= 12000:
         raise ConfigError(f"scenario.horizon={s.horizon} is out of range: allowed [1, 12000] months")
     if s.start is not None:

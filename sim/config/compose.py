@@ -14,10 +14,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from sim.config.checks import check_config
-from sim.config.options import CONFIG_DIR, hydra_message, writable
+from sim.config.options import CONFIG_DIR, hydra_message, suggest, writable
 from sim.config.schema import ChunkConfig, RunConfig, SweepRootConfig
 from sim.errors import ConfigError
 
@@ -55,13 +55,24 @@ def _compose_cached(overrides: tuple[str, ...], validate_config: bool) -> RunCon
     return to_config(compose_raw("config", overrides), validate_config=validate_config)
 
 
-def compose_raw(config_name: str, overrides=()) -> DictConfig:
-    """Compose ``configs/<config_name>.yaml`` with Hydra's compose API (no validation)."""
+def compose_raw(config_name: str, overrides=(), *, config_dirs=(),
+                return_hydra_config: bool = False) -> DictConfig:
+    """Compose ``configs/<config_name>.yaml`` with Hydra's compose API (no validation).
+
+    The option files it selects are checked first to be plain data of their group
+    (:mod:`sim.config.files`): nothing in a scenario or experiment file can run code or reach
+    outside its group. Errors are one line (:class:`ConfigError`)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    from sim.config import files
+
     register_configs()
+    overrides = [str(o) for o in overrides]
+    roots = files.check_overrides(config_name, overrides, config_dirs)
+    extra = [f"hydra.searchpath=[{','.join('file://' + str(d) for d in config_dirs)}]"] \
+        if config_dirs else []
     was_initialized = GlobalHydra.instance().is_initialized()
     if was_initialized:  # e.g. inside a running Hydra app: compose against our own config dir
         saved = GlobalHydra.instance().hydra
@@ -69,12 +80,18 @@ def compose_raw(config_name: str, overrides=()) -> DictConfig:
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             try:
-                return hydra_compose(config_name=config_name, overrides=list(overrides))
-            except Exception as exc:  # Hydra/OmegaConf errors: re-raise with the whole chain
-                raise ConfigError(hydra_message(exc)) from None
+                cfg = hydra_compose(config_name=config_name, overrides=overrides + extra,
+                                    return_hydra_config=True)
+            except Exception as exc:  # Hydra/OmegaConf errors: one line naming the key
+                raise ConfigError(hydra_message(exc, overrides)) from None
     finally:
         if was_initialized:
             GlobalHydra.instance().initialize(saved)
+    files.check_choices(OmegaConf.to_container(cfg.hydra.runtime.choices), roots)
+    if not return_hydra_config:
+        with open_dict(cfg):
+            del cfg["hydra"]
+    return cfg
 
 
 def to_config(cfg: DictConfig | RunConfig, *, validate_config: bool = True) -> RunConfig:
@@ -92,7 +109,9 @@ def to_config(cfg: DictConfig | RunConfig, *, validate_config: bool = True) -> R
         unknown = [str(k) for k in node.keys() if str(k) not in known]
         if unknown:
             raise ConfigError(f"unknown configuration key(s) {', '.join(map(repr, unknown))} "
-                              f"(known: {', '.join(sorted(known - {'hydra'}))})")
+                              f"(known: {', '.join(sorted(known - {'hydra'}))})"
+                              + suggest(unknown[0], sorted(known - {"hydra"})))
+        _check_keys(node, RunConfig, "")
         try:
             merged = OmegaConf.merge(schema, node)
             obj = OmegaConf.to_object(merged)
@@ -102,6 +121,36 @@ def to_config(cfg: DictConfig | RunConfig, *, validate_config: bool = True) -> R
     if validate_config:
         check_config(obj)
     return obj
+
+
+def _check_keys(node, cls, path: str) -> None:
+    """Every key of ``node`` is a field of the dataclass ``cls`` (recursively, through nested
+    dataclasses and ``dict[str, <dataclass>]``): one line with a "did you mean" otherwise."""
+    import typing
+
+    if not isinstance(node, DictConfig) or not dataclasses.is_dataclass(cls):
+        return
+    hints = typing.get_type_hints(cls)
+    fields = [f.name for f in dataclasses.fields(cls)]
+    for key in node.keys():
+        key = str(key)
+        where = f"{path}{key}"
+        if key not in hints:
+            if not path and key == "hydra":
+                continue
+            raise ConfigError(f"{where}: unknown key (not in {cls.__name__})"
+                              + (suggest(key, fields, path) or f"; known: {', '.join(fields)}"))
+        kind = hints[key]
+        try:
+            child = node._get_node(key)
+        except Exception:  # noqa: BLE001 - missing or interpolated: the merge reports it
+            continue
+        if dataclasses.is_dataclass(kind):
+            _check_keys(child, kind, f"{where}.")
+        elif typing.get_origin(kind) is dict and isinstance(child, DictConfig):
+            value_type = typing.get_args(kind)[1]
+            for name in child.keys():
+                _check_keys(child._get_node(name), value_type, f"{where}.{name}.")
 
 
 def config_hash(cfg: RunConfig, *, exclude=("output",)) -> str:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim.config import ConfigError, RunConfig, SweepConfig, policy_names, scenario_names
 from sim.core import rng
+from sim.config.checks import check_name
 from sim.config.params import check_value, parse_parameter
 from sim.config.schema import ParameterRange, parameter_range
 
@@ -114,6 +115,7 @@ def _to_distribution(u: np.ndarray, spec: ParameterRange) -> np.ndarray:
 
 def validate_sweep(sw: SweepConfig, base: RunConfig) -> None:
     """Check a sweep before any work: names, ranges, sampler and counts."""
+    check_name(sw.name, "sweep.name")
     if sw.sampler not in SAMPLERS:
         raise ConfigError(f"sweep.sampler={sw.sampler!r}: allowed {', '.join(SAMPLERS)}")
     for name in sw.scenarios:
@@ -157,6 +159,63 @@ def validate_sweep(sw: SweepConfig, base: RunConfig) -> None:
         raise ConfigError(f"sweep.levels={sw.levels}: Morris needs at least 2 levels")
     if sw.sampler == "grid" and sw.levels < 1:
         raise ConfigError(f"sweep.levels={sw.levels}: need at least 1")
+    check_size(sw, base)
+
+
+# Bytes per run while a design is laid out (run table and its intermediate copies) and while its
+# summaries are collected (one row per run, in Arrow and in pandas); measured to within a factor 2.
+BYTES_PER_RUN_COLUMN = 8 * 4
+SUMMARY_COLUMNS = 40
+
+
+def design_size(sw: SweepConfig, base: RunConfig) -> tuple[int, int]:
+    """``(points, runs)`` the sweep will have, computed without sampling anything."""
+    specs = {**flatten_ranges(sw.levers), **flatten_ranges(sw.uncertainties)}
+    d = len(specs)
+    if sw.sampler == "grid":
+        points = 1
+        for name, spec in specs.items():
+            values = parameter_range(name, spec).values
+            points *= len(values) if values else sw.levels
+    elif sw.sampler == "lhs":
+        points = sw.samples
+    elif sw.sampler == "sobol":
+        points = sw.samples * ((2 * d + 2) if sw.second_order else (d + 2))
+    else:
+        points = sw.samples * (d + 1)
+    runs = (points * max(1, len(sw.scenarios)) * max(1, len(sw.policies))
+            * max(1, sw.replicates))
+    return points, runs
+
+
+def check_size(sw: SweepConfig, base: RunConfig, available: int | None = None) -> None:
+    """Refuse, before any work, a design that cannot fit in memory, with the estimate."""
+    from sim.experiments.io import available_memory, format_bytes
+
+    points, runs = design_size(sw, base)
+    d = len(flatten_ranges(sw.levers)) + len(flatten_ranges(sw.uncertainties))
+    per_run = max(BYTES_PER_RUN_COLUMN * (7 + d), 8 * 2 * (SUMMARY_COLUMNS + d))
+    per_point = 8 * 3 * max(d, 1)
+    need = runs * per_run + points * per_point
+    available = available_memory() if available is None else available
+    if need <= available:
+        return
+    per_sample = (per_run * runs + per_point * points) / max(points, 1)
+    runs_per_point = runs // max(points, 1)
+    key = "sweep.levels" if sw.sampler == "grid" else "sweep.samples"
+    value = sw.levels if sw.sampler == "grid" else sw.samples
+    fit_runs = int(available // (per_run + per_point / max(runs_per_point, 1)))
+    hint = ""
+    if sw.sampler != "grid":
+        scale = points // max(sw.samples, 1)
+        fit = int(available // (per_sample * max(scale, 1)))
+        hint = f" (about {key}<={fit:,})"
+    raise ConfigError(
+        f"{key}={value}: the design has {runs:,} runs ({points:,} points x "
+        f"{max(1, len(sw.policies))} policies x {max(1, len(sw.scenarios))} scenarios x "
+        f"{max(1, sw.replicates)} replicates), which need about {format_bytes(need)} of memory to "
+        f"lay out and collect; {format_bytes(available)} is available. Allowed here: at most about "
+        f"{fit_runs:,} runs{hint}; or split the sweep")
 
 
 def make_design(sw: SweepConfig, base: RunConfig) -> Design:

@@ -10,7 +10,11 @@ Writes into Hydra's output folder:
 * ``manifest.json``: the resolved config, its hash, versions, git commit and CPU features.
 
 Bad input stops before the run starts, with one message naming the key, the value and what is
-allowed (exit code 2).
+allowed (exit code 2): before Hydra starts, the command composes the configuration once on its own
+(so Hydra's composition errors become one line), checks that every option file it selects is plain
+data of its group (:mod:`sim.config.files`: a scenario file cannot run code or set other groups),
+validates the result, and checks that the output folder is writable and, unless given with
+``hydra.run.dir``, lies inside ``outputs/``.
 """
 
 from __future__ import annotations
@@ -24,9 +28,13 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from omegaconf import open_dict
+
 from sim.config import CONFIG_DIR, ConfigError, RunConfig, register_configs, to_config
-from sim.config.compose import refuse_timeline_override
-from sim.experiments.io import manifest, write_json, write_parquet
+from sim.config.compose import compose_raw, refuse_timeline_override
+from sim.config import files
+from sim.experiments.io import (check_writable_folder, inside, manifest, write_json,
+                                write_parquet)
 
 log = logging.getLogger("sim.run")
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -76,11 +84,83 @@ def _print_summary(cfg: RunConfig, summary, seconds: float, out: Path) -> None:
     print("\n".join(lines), flush=True)
 
 
+OUTPUT_ROOT = Path("outputs")
+# Hydra's flags: those that only print and run nothing, those that take a value, those refused
+_INFO_FLAGS = ("-h", "--help", "--hydra-help", "--version", "-i", "--info", "-sc",
+               "--shell-completion")
+_VALUE_FLAGS = ("-c", "--cfg", "-p", "--package", "-cd", "--config-dir")
+_REFUSED_FLAGS = ("-cp", "--config-path", "-cn", "--config-name", "--experimental-rerun")
+
+
+def _parse_argv(argv):
+    overrides, config_dirs, multirun, info = [], [], False, False
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        flag, eq, value = a.partition("=")
+        if not a.startswith("-"):
+            overrides.append(a)
+        elif flag in _REFUSED_FLAGS:
+            raise ConfigError(f"{flag}: not supported by sim.run (it runs configs/config.yaml); "
+                              "add your own option files with --config-dir=<folder> or "
+                              "hydra.searchpath=[file://<folder>] (<folder>/scenario/<name>.yaml)")
+        elif flag in _INFO_FLAGS:
+            info = True
+        elif flag in ("-m", "--multirun"):
+            multirun = True
+        elif flag in _VALUE_FLAGS:
+            if not eq:
+                i += 1
+                value = argv[i] if i < len(argv) else ""
+            if flag in ("-cd", "--config-dir"):
+                config_dirs.append(value)
+        i += 1
+    return overrides, config_dirs, multirun, info
+
+
+def preflight(argv) -> None:
+    """Everything checked before Hydra starts (raises :class:`ConfigError`, one line)."""
+    overrides, config_dirs, multirun, info = _parse_argv(list(argv))
+    if info:
+        return
+    refuse_timeline_override(overrides)
+    if multirun:  # sweeps of options: check every option file each job may select
+        files.check_overrides("config", overrides, config_dirs)
+        return
+    cfg = compose_raw("config", overrides, config_dirs=config_dirs, return_hydra_config=True)
+    run_dir = Path(str(cfg.hydra.run.dir))
+    with open_dict(cfg):
+        del cfg["hydra"]
+    to_config(cfg)
+    if not any(o.lstrip("+~").startswith("hydra.run.dir=") for o in overrides):
+        inside(OUTPUT_ROOT, run_dir, "scenario.name")
+    check_writable_folder(run_dir, "hydra.run.dir")
+
+
+def main(argv=None) -> int:
+    """``python -m sim.run [overrides]``: the checks of :func:`preflight`, then the Hydra app."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        preflight(argv)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    saved = sys.argv
+    sys.argv = [saved[0] if saved else "sim.run", *argv]
+    try:
+        app()
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = saved
+    return 0
+
+
 register_configs()
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
-def main(dcfg: DictConfig) -> None:
+def app(dcfg: DictConfig) -> None:
     try:
         refuse_timeline_override(HydraConfig.get().overrides.task)
         cfg = to_config(dcfg)
@@ -91,15 +171,19 @@ def main(dcfg: DictConfig) -> None:
     t0 = time.perf_counter()
     steps, missions, allies, summary = simulate(cfg)
     seconds = time.perf_counter() - t0
-    if cfg.output.trajectories:
-        write_parquet(steps, out / "steps.parquet")
-        write_parquet(missions, out / "missions.parquet")
-    if allies is not None:
-        write_parquet(allies, out / "allies.parquet")
-    write_parquet(summary, out / "summary.parquet")
-    write_json(manifest(cfg, driver=cfg.driver, seconds=seconds,
-                        files=sorted(p.name for p in out.glob("*.parquet"))),
-               out / "manifest.json")
+    try:
+        if cfg.output.trajectories:
+            write_parquet(steps, out / "steps.parquet")
+            write_parquet(missions, out / "missions.parquet")
+        if allies is not None:
+            write_parquet(allies, out / "allies.parquet")
+        write_parquet(summary, out / "summary.parquet")
+        write_json(manifest(cfg, driver=cfg.driver, seconds=seconds,
+                            files=sorted(p.name for p in out.glob("*.parquet"))),
+                   out / "manifest.json")
+    except OSError as exc:
+        print(f"error: cannot write the results into {out}: {exc.strerror or exc} "
+              "(choose another folder with hydra.run.dir=...)", file=sys.stderr)
+        sys.exit(2)
     if not cfg.output.quiet:
         _print_summary(cfg, summary, seconds, out)
-

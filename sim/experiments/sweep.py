@@ -15,8 +15,14 @@ those starting with ``hydra`` go to the multirun (launcher and its options). The
 4. shows progress (runs done, runs/s, time left), then writes ``sweep_summary.json`` (machine
    readable) and ``summary.parquet`` (all runs, via :mod:`sim.collect`).
 
+Resume verifies (:mod:`sim.experiments.verify`): the folder's ``sweep.json`` records the code's and
+the machine's fingerprint, the design's hashes and every option; a re-run with anything changed, or
+a folder whose files were changed, is refused with one line saying what differs and how to start
+afresh. ``sweep.lock`` keeps a second command off a running sweep; each chunk is locked while it
+runs. Ctrl-C stops with one line: re-running the same command resumes.
+
 Exit codes: 0 all runs complete; 1 some chunks failed (named, the rest kept); 2 bad input (nothing
-run, nothing overwritten).
+run, nothing overwritten); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -33,12 +39,23 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from sim.config import ConfigError, RunConfig, SweepConfig, compose_raw, config_hash, to_config
-from sim.config.options import writable
-from sim.experiments.chunk import chunk_dir, is_done
+from sim.config.options import hydra_message, writable
+from sim.experiments import io as sio
 from sim.experiments.design import Design, chunk_plan, make_design, validate_sweep
-from sim.experiments.io import environment, git_commit, write_json
+from sim.experiments.io import (FileLock, LockBusy, atomic_write, check_writable_folder,
+                                environment, git_commit, inside, is_temporary, remove_temporaries,
+                                sha256_file, write_json)
+from sim.experiments.verify import (CHUNK_LOCK, MANIFEST, SWEEP_LOCK, afresh, chunk_dir, is_done,
+                                    read_manifest, seal, verify_chunk, verify_design)
 
-__all__ = ["plan", "prepare", "launch", "run_sweep", "main", "Sweep"]
+__all__ = ["plan", "prepare", "launch", "run_sweep", "main", "Sweep", "SweepInterrupted"]
+SWEEPS_ROOT = Path("sweeps")
+# sweep options that may change between the first run and a resume (they change no result)
+RESUMABLE_OPTIONS = ("dir", "progress")
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep; the message says what is kept and how to resume."""
 
 HYDRA_PREFIXES = ("hydra/", "hydra.", "+hydra", "~hydra", "--")
 
@@ -77,6 +94,7 @@ class Sweep:
                     else "replicate r of a point shares its random numbers across policies only"),
             "git": git_commit(),
             "environment": environment(),
+            "fingerprint": sio.fingerprint(),
         }
 
 
@@ -94,7 +112,7 @@ def plan(overrides=()) -> Sweep:
     try:
         sw: SweepConfig = OmegaConf.to_object(OmegaConf.merge(schema, sweep_node))
     except Exception as exc:
-        raise ConfigError(str(exc)) from None
+        raise ConfigError(hydra_message(exc, overrides)) from None
     base = to_config(raw)
     validate_sweep(sw, base)  # names and ranges, before composing anything else
     scenarios = list(sw.scenarios) or [base.scenario.name]
@@ -119,48 +137,72 @@ def plan(overrides=()) -> Sweep:
                                       f"{name!r} does not have (its missions: "
                                       f"{', '.join(c.scenario.missions)})")
     design = make_design(sw, base)
-    folder = Path(sw.dir or Path("sweeps") / sw.name)
+    folder = Path(sw.dir) if sw.dir else inside(SWEEPS_ROOT, SWEEPS_ROOT / sw.name, "sweep.name")
     return Sweep(folder, sw, base, configs, design, chunk_plan(design.runs, sw.chunk_size))
 
 
-def prepare(sweep: Sweep) -> list[int]:
-    """Write the sweep folder, or check that an existing one holds this very sweep.
+def _differences(old: dict, new: dict) -> list[str]:
+    what = []
+    if old.get("design_digest") != new["design_digest"]:
+        what.append("the design")
+    if old.get("config_hashes") != new["config_hashes"]:
+        what.append("the model configuration")
+    if old.get("chunks") != new["chunks"]:
+        what.append("the chunking")
+    before, now = old.get("sweep") or {}, new["sweep"]
+    for key in sorted(set(before) | set(now)):
+        if key not in RESUMABLE_OPTIONS and before.get(key) != now.get(key):
+            what.append(f"the option sweep.{key} ({json.dumps(before.get(key))} then, "
+                        f"{json.dumps(now.get(key))} now)")
+    what += sio.fingerprint_differences(old.get("fingerprint") or {}, new["fingerprint"])
+    return what
 
-    Returns the chunks still to run. Refuses (ConfigError) a folder holding another sweep's
-    results, without touching it.
+
+def prepare(sweep: Sweep) -> list[int]:
+    """Write the sweep folder, or verify that an existing one holds this very sweep.
+
+    Returns the chunks still to run. Refuses (ConfigError, one line), without touching anything,
+    a folder holding another sweep, made by other code or on another machine type, or whose files
+    were changed (:mod:`sim.experiments.verify`). Call it holding the folder's ``sweep.lock``.
     """
     d = sweep.dir
-    manifest_path = d / "sweep.json"
-    new = sweep.manifest()
+    manifest_path = d / MANIFEST
+    new = json.loads(json.dumps(sweep.manifest(), default=str))  # compare as stored
     if manifest_path.exists():
-        old = json.loads(manifest_path.read_text())
-        new = json.loads(json.dumps(new, default=str))  # compare as stored (tuples -> lists)
-        same = (old.get("design_digest") == new["design_digest"]
-                and old.get("config_hashes") == new["config_hashes"]
-                and old.get("chunks") == new["chunks"])
-        if not same:
-            what = []
-            if old.get("design_digest") != new["design_digest"]:
-                what.append("the design")
-            if old.get("config_hashes") != new["config_hashes"]:
-                what.append("the model configuration")
-            if old.get("chunks") != new["chunks"]:
-                what.append("the chunking")
+        old = read_manifest(d)
+        what = _differences(old, new)
+        if what:
             raise ConfigError(
-                f"sweep folder {d} holds another sweep's results ({' and '.join(what) or 'its'} "
-                f"differ{'s' if len(what) == 1 else ''}): nothing was run or overwritten. Use "
-                f"another folder (sweep.dir=...) or sweep.name=..., or delete {d} to start over.")
+                f"sweep folder {d} holds another sweep's results ({' and '.join(what)} "
+                f"differ{'s' if len(what) == 1 else ''}): nothing was run or overwritten. To "
+                f"resume it, re-run the command that made it with the same code and libraries on "
+                f"the same kind of machine; {afresh(d)}.")
+        verify_design(d, old)
+        for k in range(len(sweep.chunks)):
+            if is_done(d, k):
+                verify_chunk(d, k, old)
+        remove_temporaries(d)
+        remove_temporaries(d / "design")
     else:
-        if d.exists() and any(p.name not in ("design",) for p in d.iterdir()):
-            raise ConfigError(f"folder {d} exists and is not a sweep folder (no sweep.json): "
-                              "choose another sweep.dir or remove it")
+        leftovers = [p.name for p in d.iterdir()
+                     if p.name not in ("design", SWEEP_LOCK) and not is_temporary(p)]
+        if leftovers:
+            raise ConfigError(f"folder {d} exists and is not a sweep folder (no {MANIFEST}; it "
+                              f"holds {', '.join(sorted(leftovers)[:5])}): choose another "
+                              "sweep.dir or remove it")
+        remove_temporaries(d)
+        remove_temporaries(d / "design")
         (d / "design").mkdir(parents=True, exist_ok=True)
         runs = sweep.design.runs
-        runs.to_parquet(d / "design" / "runs.parquet", index=False,
-                        row_group_size=max(1, sweep.config.chunk_size))
-        sweep.design.points.to_parquet(d / "design" / "points.parquet", index=False)
+        files = {}
+        for rel, table, kw in (("design/runs.parquet", runs,
+                                {"row_group_size": max(1, sweep.config.chunk_size)}),
+                               ("design/points.parquet", sweep.design.points, {})):
+            atomic_write(d / rel, lambda p, t=table, kw=kw: t.to_parquet(p, index=False, **kw))
+            files[rel] = sha256_file(d / rel)
+        new["files"] = files
         new["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        write_json(new, manifest_path)  # last: its presence marks a complete plan
+        write_json(seal(new), manifest_path)  # last: its presence marks a complete plan
     return [k for k in range(len(sweep.chunks)) if not is_done(d, k)]
 
 
@@ -225,30 +267,55 @@ def launch(sweep: Sweep, chunks: list[int], hydra_overrides=()) -> int:
     return code
 
 
+def _lock_sweep(d: Path) -> FileLock:
+    check_writable_folder(d, "sweep.dir")
+    d.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(d / SWEEP_LOCK)
+    try:
+        return lock.acquire()
+    except LockBusy:
+        raise ConfigError(f"sweep.dir={d} is in use: {lock.holder() or 'another process'} is "
+                          f"running a sweep there (it holds {d / SWEEP_LOCK}); wait for it to "
+                          "finish or stop it (the lock goes away with its process), then re-run "
+                          "this command to resume") from None
+
+
 def run_sweep(overrides=(), *, progress: str | None = None) -> dict:
     """Plan, prepare, launch and report a sweep; returns the machine-readable summary."""
     cfg_args, hydra_args = _split_args(list(overrides))
     sweep = plan(cfg_args)
-    todo = prepare(sweep)
-    t0 = time.monotonic()
-    bar = _Progress(sweep, progress or sweep.config.progress, _done_runs(sweep))
-    stop = threading.Event()
-
-    def watch():
-        while not stop.wait(0.5):
-            bar.update(_done_runs(sweep))
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
+    lock = _lock_sweep(sweep.dir)
     try:
-        launcher_code = launch(sweep, todo, hydra_args)
+        todo = prepare(sweep)
+        t0 = time.monotonic()
+        bar = _Progress(sweep, progress or sweep.config.progress, _done_runs(sweep))
+        stop = threading.Event()
+
+        def watch():
+            while not stop.wait(0.5):
+                bar.update(_done_runs(sweep))
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        interrupted = False
+        try:
+            launcher_code = launch(sweep, todo, hydra_args)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            stop.set()
+            watcher.join()
+            bar.update(_done_runs(sweep), final=not interrupted)
+            bar.close()
+        if interrupted:
+            raise SweepInterrupted(
+                f"interrupted: {_done_runs(sweep)} of {sweep.n_runs} runs are done and kept in "
+                f"{sweep.dir}; re-running the same command resumes (only the missing chunks "
+                "run)")
+        seconds = time.monotonic() - t0
+        return report(sweep, todo, seconds, launcher_code)
     finally:
-        stop.set()
-        watcher.join()
-        bar.update(_done_runs(sweep), final=True)
-        bar.close()
-    seconds = time.monotonic() - t0
-    return report(sweep, todo, seconds, launcher_code)
+        lock.release()
 
 
 def report(sweep: Sweep, ran: list[int], seconds: float, launcher_code: int = 0) -> dict:
@@ -260,9 +327,12 @@ def report(sweep: Sweep, ran: list[int], seconds: float, launcher_code: int = 0)
         err = chunk_dir(sweep.dir, k) / "error.json"
         if err.exists():
             e = json.loads(err.read_text())
-            failures.append({"chunk": k, "run_ids": e["run_ids"], "error": e["error"]})
+            failures.append({"chunk": k, "run_ids": e.get("run_ids") or [int(a), int(b - 1)],
+                             "error": e["error"]})
         else:
-            missing.append({"chunk": k, "run_ids": [int(a), int(b - 1)]})
+            lock = FileLock(chunk_dir(sweep.dir, k) / CHUNK_LOCK)
+            held = lock.holder() if lock.is_held_elsewhere() else None
+            missing.append({"chunk": k, "run_ids": [int(a), int(b - 1)], "locked_by": held})
     done_runs = _done_runs(sweep)
     ran_runs = sum(sweep.chunks[k][1] - sweep.chunks[k][0] for k in ran
                    if is_done(sweep.dir, k))
@@ -292,6 +362,18 @@ def main(argv=None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except SweepInterrupted as exc:
+        print(str(exc), file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted before any run; re-running the same command starts or resumes the "
+              "sweep", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"error: cannot write {exc.filename or 'the sweep folder'}: "
+              f"{exc.strerror or exc}; allowed: a writable sweep.dir with free space (re-running "
+              "the same command resumes)", file=sys.stderr)
+        return 2
     rate = s["runs_per_second"]
     print(f"sweep {s['name']}: {s['runs_done']}/{s['runs_total']} runs in {s['chunks_total']} "
           f"chunks ({s['chunks_run_now']} run now, {s['seconds']:.1f} s"
@@ -300,12 +382,14 @@ def main(argv=None) -> int:
         print(f"  FAILED chunk {f['chunk']} (runs {f['run_ids'][0]}-{f['run_ids'][1]}): "
               f"{f['error']}", file=sys.stderr)
     for f in s["chunks_missing"]:
-        print(f"  MISSING chunk {f['chunk']} (runs {f['run_ids'][0]}-{f['run_ids'][1]}): the "
-              "launcher did not complete it; re-run the same command to resume", file=sys.stderr)
+        why = (f"{f['locked_by'] or 'another process'} holds its lock (it is being computed "
+               "elsewhere)" if f.get("locked_by") is not None
+               else "the launcher did not complete it")
+        print(f"  MISSING chunk {f['chunk']} (runs {f['run_ids'][0]}-{f['run_ids'][1]}): {why}; "
+              "re-run the same command to resume", file=sys.stderr)
     if s["status"] != "complete":
         print(f"sweep incomplete: see {s['dir']}/sweep_summary.json; re-run the same command to "
               "run only what is missing", file=sys.stderr)
         return 1
     print(f"results: {s['dir']}/summary.parquet (one row per run)")
     return 0
-
