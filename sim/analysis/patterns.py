@@ -89,7 +89,7 @@ def asymmetry(runs: int = 200, overrides=()) -> list[PatternResult]:
                       "in [2, 4]", ok1,
                       f"IQR {lo:.2f}-{hi:.2f}; loss {np.median(loss):.3f}, gain "
                       f"{np.median(gain):.4f} in mean trust ({runs} paired runs)",
-                      "Slovic (1993); MODEL.md pattern 1"),
+                      "Slovic (1993); MODEL.md pattern 1", "calibration"),
         PatternResult("1b recovery slower than the fall", "share of runs: recovery > fall",
                       share, ">= 0.9", share >= 0.9,
                       f"median fall {np.median(fall):.0f} month(s); median recovery "

@@ -46,10 +46,10 @@ class TrustConfig:
     """Trust, honesty and reputation damage (sim/rules/trust.py)."""
 
     w_plus: float = param(1.0, 0.0, 10.0, "weight of one unit of good evidence", lo_open=True)
-    asymmetry: float = param(2.0, 0.1, 10.0, "w_minus / w_plus: extra weight of bad evidence on top "
+    asymmetry: float = param(1.5, 0.1, 10.0, "w_minus / w_plus: extra weight of bad evidence on top "
                              "of surprise, consultation and the beta curvature (calibrated to "
                              "pattern 1; sweep 1 to 5)")
-    forgetting_leader: float = param(0.99, 0.0, 1.0, "lambda of the leader stock per month",
+    forgetting_leader: float = param(0.92, 0.0, 1.0, "lambda of the leader stock per month",
                                      lo_open=True)
     forgetting_country: float = param(0.99, 0.0, 1.0, "lambda of the country stock per month",
                                       lo_open=True)
@@ -58,9 +58,9 @@ class TrustConfig:
                                           lo_open=True)
     forgetting_honesty: float = param(0.98, 0.0, 1.0, "lambda of the honesty stock per month",
                                       lo_open=True)
-    country_weight: float = param(0.28, 0.0, 1.0, "share of action evidence that also reaches the "
+    country_weight: float = param(0.36, 0.0, 1.0, "share of action evidence that also reaches the "
                                   "country stock")
-    keep_weight: float = param(0.0, 0.0, 1.0, "good evidence per month of a fully held effort")
+    keep_weight: float = param(0.001, 0.0, 1.0, "good evidence per month of a fully held effort")
     pledge_bonus: float = param(5.0, 0.0, 10.0, "extra weight of an action backed by a kept pledge")
     promise_weight: float = param(0.1, 0.0, 1.0, "weight of an announcement relative to an action")
     friction: float = param(0.02, 0.0, 1.0, "cut in action level absorbed without bad evidence",
@@ -82,12 +82,12 @@ class TrustConfig:
     leader_weight: float = param(0.5, 0.0, 1.0, "weight of the leader stock in combined trust")
     press_weight: float = param(0.0, 0.0, 1.0, "Press (2005) 'current calculus': weight of the "
                                 "lead's current capability in decision trust")
-    leader_carry: float = param(0.16, 0.0, 1.0, "share of country evidence a new administration's "
+    leader_carry: float = param(0.0, 0.0, 1.0, "share of country evidence a new administration's "
                                 "leader stock starts with")
     stance_weight: float = param(20.0, 0.0, 50.0, "pseudo-evidence an administration's declared "
                                  "stance toward allies is worth when it takes office (its "
                                  "campaign and first statements; Pew 2017, 2021)")
-    stance_rate: float = param(0.12, 0.0, 10.0, "evidence per month from what the administration "
+    stance_rate: float = param(0.39, 0.0, 10.0, "evidence per month from what the administration "
                                "keeps saying about its allies (its stance, heard by every ally)")
     troop_weight: float = param(0.4, 0.0, 1.0, "weight of troops (against enablers) in the lead's "
                                 "action level")
