@@ -33,6 +33,10 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
             "share of troops"),
     Outcome("mean_lead_effort", "the lead's own effort over time (troops + enablers)", "lower",
             "troop-equivalents"),
+    Outcome("mean_lead_cost", "the lead's whole cost over time (troops, enablers, capacity "
+            "building, consultation, pledges)", "lower", "troop-equivalents per month"),
+    Outcome("total_lead_cost", "the lead's whole cost over the run", "lower",
+            "troop-equivalent months"),
     Outcome("months_to_half_peak", "months until the coalition falls below half its peak",
             "higher", "months"),
     Outcome("final_members", "coalition members at the end", "higher", "allies"),
@@ -54,6 +58,7 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
 ]}
 
 HEADLINE = ("final_ally_burden_share", "mean_ally_burden_share", "mean_lead_effort",
+            "mean_lead_cost",
             "months_to_half_peak",
             "mean_effectiveness", "final_threat", "final_partner_capacity",
             "final_partner_dependence", "final_trust_leader", "final_trust_country",

@@ -150,6 +150,14 @@ class OperationsConfig:
     enabler_troop_value: float = param(0.5, 0.0, 10.0, "burden accounting: full enabler coverage "
                                        "counts as this share of the mission's required force in "
                                        "troop-equivalents")
+    building_cost: float = param(0.05, 0.0, 1.0, "cost of capacity building: troop-equivalents per "
+                                 "month at full effort, as a share of each stabilisation mission's "
+                                 "required force (declared, not sourced: swept)")
+    consult_cost: float = param(2.0, 0.0, 1000.0, "cost of consulting one ally for a month, in "
+                                "troop-equivalents (declared, not sourced: swept)")
+    pledge_cost: float = param(0.01, 0.0, 1.0, "cost of a pledge in force for a month (options "
+                                "forgone), as a share of the mission's required force in "
+                                "troop-equivalents (declared, not sourced: swept)")
     threat_growth: float = param(0.05, 0.0, 1.0, "logistic growth of an unaddressed threat per month")
     threat_suppression: float = param(0.06, 0.0, 1.0, "threat reduction per month at full "
                                       "effectiveness")
@@ -270,8 +278,8 @@ class AllySpec:
     trust_prior: Optional[float] = param(None, 0.0, 1.0, "prior trust in the lead",
                                          lo_open=True, hi_open=True)
     sensitivity: Optional[float] = param(None, 0.0, 10.0, "weight it gives the evidence it sees")
-    memory: Optional[float] = param(None, 0.1, 10.0, "memory (1: the trust rates; 2: forgets half "
-                                    "as fast)")
+    memory: Optional[float] = param(None, 0.1, 10.0, "memory (1: the trust rates; 2: evidence "
+                                    "lasts twice as long)")
     exposure: Optional[float] = param(None, 0.0, 10.0, "exposure to what the administration says")
 
 
@@ -307,8 +315,8 @@ class AlliesConfig:
     sensitivity_min: float = param(0.5, 0.0, 10.0, "lowest sensitivity: weight an ally gives "
                                    "the evidence it sees")
     sensitivity_max: float = param(1.5, 0.0, 10.0, "highest sensitivity")
-    memory_min: float = param(0.5, 0.1, 10.0, "shortest memory: 1 forgets at the trust rates, 2 "
-                              "half as fast, 0.5 twice as fast")
+    memory_min: float = param(0.5, 0.1, 10.0, "shortest memory: forgetting factors lambda ** (1 / "
+                              "memory); 1: the trust rates, 2: evidence lasts twice as long")
     memory_max: float = param(1.5, 0.1, 10.0, "longest memory")
     exposure_min: float = param(0.5, 0.0, 10.0, "least exposure to what the administration says "
                                 "(its stance)")

@@ -24,6 +24,7 @@ STEP_COLUMNS = (
     "trust", "trust_leader", "trust_country", "trust_p10", "trust_p50", "trust_p90", "honesty",
     "damage", "grievance", "capacity", "members", "contributors", "exits", "joins",
     "ally_troops", "lead_troops", "ally_burden_share", "ally_troop_share", "lead_effort",
+    "lead_cost", "cost_building", "cost_consulting", "cost_pledges",
     "contribution_gini", "reversals",
     "attacks", "policy_index",
 )
@@ -88,6 +89,9 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
     is_core = ms.is_core[0, :, 0]
     required_force = ms.required_force
     reversals = lead.reversals
+    cost_building = np.sum(lead.cost_building[..., 0], axis=-1)
+    cost_pledges = np.sum(lead.cost_pledges[..., 0], axis=-1)
+    cost_consulting = lead.cost_consulting[..., 0, 0]
     policy_index = lead.policy_index[:, 0, 0]
     member = s["member"]
     contribution = s["contribution"]
@@ -132,6 +136,10 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
         "ally_troop_share": np.where(total > 0.0, ally_troops / np.where(total > 0.0, total, 1.0),
                                      0.0),
         "lead_effort": lead_effort,
+        # the lead's whole cost: forces and enablers, capacity building, consultation, pledges
+        "lead_cost": lead_effort + cost_building + cost_consulting + cost_pledges,
+        "cost_building": cost_building, "cost_consulting": cost_consulting,
+        "cost_pledges": cost_pledges,
         "contribution_gini": (np.full(trust.shape[:-1], np.nan) if light
                               else gini(per_ally_contribution)),
         "reversals": np.asarray(reversals, dtype=np.float64),
@@ -187,6 +195,7 @@ SUMMARY_COLUMNS = (
     "final_threat", "final_partner_capacity", "final_partner_dependence", "final_trust",
     "final_trust_leader", "final_trust_country", "final_honesty", "final_grievance",
     "total_exits", "total_reversals", "total_attacks", "final_capacity", "mean_lead_effort",
+    "mean_lead_cost", "total_lead_cost",
     "mean_ally_troop_share",
 )
 
@@ -248,6 +257,8 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
         "total_attacks": _over_time(steps["attacks"][1:]).sum(axis=-1),
         "final_capacity": steps["capacity"][-1],
         "mean_lead_effort": _over_time(steps["lead_effort"][1:]).mean(axis=-1),
+        "mean_lead_cost": _over_time(steps["lead_cost"][1:]).mean(axis=-1),
+        "total_lead_cost": _over_time(steps["lead_cost"][1:]).sum(axis=-1),
         "mean_ally_troop_share": _over_time(steps["ally_troop_share"][1:]).mean(axis=-1),
     }
 

@@ -190,6 +190,10 @@ def lead_acts(state: State, *, setup: Setup, policy) -> LeadMoves:
     will still hold at the end of the horizon (the plan's floor if a handover may start meanwhile).
 
     Consultation: each ally is consulted this month with probability ``p_consult``.
+
+    Costs: the instruments cost the lead troop-equivalents this month: capacity building
+    ``building_cost * building * required_force`` per active stabilisation mission, consultation
+    ``consult_cost`` per ally consulted, a pledge in force ``pledge_cost * required_force``.
     """
     t = state.step + 1
     a, lead, ms, mo = state.allies, state.lead, state.missions, state.month
@@ -246,6 +250,13 @@ def lead_acts(state: State, *, setup: Setup, policy) -> LeadMoves:
                            < policy.p_consult, 1.0, 0.0)
     reversed_ = returned | mo.reversed | broken
     lead.reversals = lead.reversals + np.sum(reversed_, axis=(1, 2))
+    # what the instruments cost this month, in troop-equivalents (stabilisation missions)
+    ops = setup.params.operations
+    stab = np.where(active & np.logical_not(ms.is_core), 1.0, 0.0)
+    lead.cost_building = ops.building_cost * policy.building * ms.required_force * stab
+    lead.cost_consulting = ops.consult_cost * sum_allies(a.consulted)
+    lead.cost_pledges = ops.pledge_cost * ms.required_force * stab * np.where(
+        lead.pledge_until >= t, 1.0, 0.0)
     return LeadMoves(level_prev=level_prev, announced=announced, carried=carried,
                      reversed=reversed_, kept=kept, broken=broken, fulfilled=fulfilled,
                      pledged=np.where(new, promised, 0.0))
@@ -333,7 +344,7 @@ def update_trust(state: State, *, setup: Setup, evidence: Evidence) -> None:
     shock_bad = on * w_minus * state.month.shock
 
     def keep(forgetting):           # per-ally memory; trust switched off: nothing is forgotten
-        return 1.0 - on * (1.0 - forgetting) / a.memory
+        return 1.0 - on * (1.0 - np.power(forgetting, 1.0 / a.memory))
 
     a.r_leader = tr.forget_and_add(a.r_leader, evidence.good, keep(tp.forgetting_leader))
     a.s_leader = tr.forget_and_add(a.s_leader, evidence.bad, keep(tp.forgetting_leader))

@@ -251,6 +251,8 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
         pending=np.full((r, m, 1), -1, dtype=np.int64),
         impulse_out=np.zeros((r, m, 1), dtype=np.int64), pledge_level=np.zeros((r, m, 1)),
         pledge_until=np.full((r, m, 1), -1, dtype=np.int64),
+        cost_building=np.zeros((r, m, 1)), cost_consulting=np.zeros((r, 1, 1)),
+        cost_pledges=np.zeros((r, m, 1)),
         plan_due=np.full((r, m, 1), -1, dtype=np.int64), plan_fraction=np.zeros((r, m, 1)),
         plan_troops=np.zeros((r, m, 1), dtype=bool), plan_enablers=np.zeros((r, m, 1), dtype=bool),
         plan_consulted=np.zeros((r, m, 1), dtype=bool),

@@ -48,8 +48,8 @@ class Allies:
                               "lead's expected presence (int)")
     trust_prior: np.ndarray = var("A", "(0, 1)", "prior trust in the lead before any evidence")
     sensitivity: np.ndarray = var("A", ">= 0", "weight it gives the evidence it sees")
-    memory: np.ndarray = var("A", "> 0", "memory: divides the forgetting rates (2: forgets half "
-                             "as fast)")
+    memory: np.ndarray = var("A", "> 0", "memory: its forgetting factors are lambda ** (1 / memory) "
+                             "(2: evidence lasts twice as long)")
     exposure: np.ndarray = var("A", ">= 0", "exposure to what the administration says")
     perception: np.ndarray = var("AM", "[0, 1]", "perceived threat of each mission's adversary")
     baseline: np.ndarray = var("AM", "[0, 1]", "initial threat perception (drift anchor)")
@@ -97,6 +97,9 @@ class Lead:
     impulse_out: np.ndarray = var("M", "0/1", "out after an impulsive withdrawal")
     pledge_level: np.ndarray = var("M", "[0, 1]", "action level pledged (0: no pledge)")
     pledge_until: np.ndarray = var("M", "step", "last step the pledge covers (-1: none)")
+    cost_building: np.ndarray = var("M", "troop-eq.", "this month's cost of capacity building")
+    cost_consulting: np.ndarray = var("RUN", "troop-eq.", "this month's cost of consultation")
+    cost_pledges: np.ndarray = var("M", "troop-eq.", "this month's cost of the pledge in force")
     plan_due: np.ndarray = var("M", "step", "step an announced withdrawal takes effect (-1: none)")
     plan_fraction: np.ndarray = var("M", "share", "share of what is left it will withdraw")
     plan_troops: np.ndarray = var("M", "bool", "the announced withdrawal concerns troops")

@@ -38,20 +38,21 @@ def contribution_share(others, trust, fear, lead_level, demand, perception, *, s
 
     Equation::
 
-        f = clip(beta * (T * o + g * tau) + delta * d * T + phi * (a+ * (1 - l) + a- * l), 0, 1)
+        f = clip(beta * (o + g * tau) + delta * d * T + phi * (a+ * (1 - l) + a- * l), 0, 1)
 
     Conditional cooperators (``beta`` near 0.8) put in in proportion to what the others put in,
-    slightly less, and more when they trust the lead to stay and perceive a threat; free riders
+    slightly less, and more when they perceive a threat (the lead's part of ``o`` is what the ally
+    expects of it, which already carries its trust: :mod:`sim.rules.expectations`); free riders
     (``beta = 0``) respond only to demands and fears. Allies that fear abandonment (``a > 0``) put in
     more when the lead's effort falls, to keep it in; allies that fear entrapment (``a < 0``) hold
     back when the lead's effort is high. The troops sent are ``f * max_share * K * F``: scaled by
     capacity.
 
     Args:
-        others: o in [0, 1], what the others put in (lead and other members).
-        trust: T_dec in [0, 1].
+        others: o in [0, 1], what the others put in (the lead as expected, and other members).
+        trust: T_dec in [0, 1], pricing the lead's demand.
         fear: a in [-1, 1]; positive fears abandonment, negative fears entrapment.
-        lead_level: l in [0, 1].
+        lead_level: l in [0, 1], the lead's expected level.
         demand: d in [0, 1], the lead's burden-sharing demand.
         perception: tau in [0, 1], the ally's threat perception.
         slope: beta in [0, 1.5], the ally's conditional-cooperation slope.
@@ -65,8 +66,7 @@ def contribution_share(others, trust, fear, lead_level, demand, perception, *, s
     """
     fear_term = fear_gain * (np.maximum(fear, 0.0) * (1.0 - lead_level)
                              + np.minimum(fear, 0.0) * lead_level)
-    raw = slope * (trust * others + threat_gain * perception) + demand_response * demand * trust \
-        + fear_term
+    raw = slope * (others + threat_gain * perception) + demand_response * demand * trust + fear_term
     return np.clip(raw, 0.0, 1.0)
 
 

@@ -102,8 +102,8 @@ def good_action_evidence(level, rise, pledged, *, w_plus, keep_weight, pledge_bo
 
     Equation: ``e+ = w+ * (k * level + max(0, rise)) * (1 + b * pledged)``.
 
-    Holding an effort is mild good evidence each month; a rise in effort is evidence in proportion
-    to its size; an action that honours a clear pledge counts for more than either alone ("US action
+    Holding an effort is good evidence in proportion to ``k`` each month (fitted to Pew's series:
+    about 0, see docs/ODD.md 7.1); a rise in effort is evidence in proportion to its size; an action that honours a clear pledge counts for more than either alone ("US action
     must be accompanied by clear diplomatic commitments").
 
     Args:
