@@ -193,3 +193,26 @@ def test_expected_presence_closed_form():
     kw["reversal_risk"] = 0.5
     assert expected_presence(1.0, 0.0, 99, 0.0, 0, 1.0, 1.0, 0.0, 3, 12, **kw) == \
         pytest.approx((3 + 9 * 0.5) / 12)
+
+
+def _expected_presence_by_sum(current, announced, a, pledged, u, honesty, trust, trust_country,
+                              e, horizon, *, trust_weight, reversal_risk, max_horizon):
+    """The expectation rule's defining sum, month by month (the oracle for its closed form)."""
+    k = np.arange(1, max_horizon + 1, dtype=np.float64).reshape((-1,) + (1,) * np.ndim(current))
+    planned = np.where(k >= a, announced, current)
+    doubted = (1.0 - trust_weight * (1.0 - trust)) * planned
+    believed = np.where(k <= u, honesty * pledged + (1.0 - honesty) * doubted, doubted)
+    durable = np.where(k > e, 1.0 - reversal_risk * (1.0 - trust_country), 1.0)
+    return np.sum(believed * durable * np.where(k <= horizon, 1.0, 0.0), axis=0) / horizon
+
+
+def test_the_closed_form_of_expected_presence_equals_its_sum():
+    from sim.rules.expectations import expected_presence
+    g = np.random.default_rng(3)
+    n = 5000
+    args = (g.random(n), g.random(n), g.integers(1, 45, n), g.random(n) * (g.random(n) < 0.5),
+            g.integers(0, 40, n), g.random(n), g.random(n), g.random(n), g.integers(1, 50, n),
+            g.integers(1, 37, n))
+    kw = dict(trust_weight=0.3, reversal_risk=0.5, max_horizon=36)
+    assert np.allclose(expected_presence(*args, **kw), _expected_presence_by_sum(*args, **kw),
+                       rtol=0, atol=1e-12)

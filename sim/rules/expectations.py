@@ -54,17 +54,30 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
         horizon: H >= 1, the ally's decision horizon (months, int).
         trust_weight: w_T in [0, 1].
         reversal_risk: rho in [0, 1].
-        max_horizon: the largest horizon of any ally (int), the length of the sum.
+        max_horizon: the largest horizon of any ally (int; kept for the brute-force form).
 
     Sources: the essay ("raise questions about the durability of some of our actions"); Sartori
     (2002) on the value of a reputation for honesty; Tago (2009) and the Pew series on
     administrations (docs/references.md).
     """
-    k = np.arange(1, max_horizon + 1, dtype=np.float64).reshape((-1,) + (1,) * np.ndim(current))
-    planned = np.where(k >= months_to_effect, announced, current)
-    doubted = (1.0 - trust_weight * (1.0 - trust)) * planned
-    believed = np.where(k <= months_pledged, honesty * pledged + (1.0 - honesty) * doubted,
-                        doubted)
-    durable = np.where(k > months_to_election, 1.0 - reversal_risk * (1.0 - trust_country), 1.0)
-    inside = np.where(k <= horizon, 1.0, 0.0)
-    return np.sum(believed * durable * inside, axis=0) / np.maximum(horizon, 1)
+    # The sum over k has a closed form: every factor is piecewise constant in k, so it is a sum of
+    # counts of months in ranges (``tests/test_schedule.py`` checks it against the sum itself).
+    h = np.asarray(horizon, dtype=np.float64)
+    e = np.asarray(months_to_election, dtype=np.float64)
+    u = np.asarray(months_pledged, dtype=np.float64)
+    a = np.minimum(np.asarray(months_to_effect, dtype=np.float64), h + 1.0)
+    q = reversal_risk * (1.0 - trust_country)             # the discount after the election
+    w = 1.0 - trust_weight * (1.0 - trust)                # doubt about the lead's record
+
+    def n(lo, hi):                                         # months k in [lo, hi] and in [1, H]
+        return np.maximum(np.minimum(hi, h) - np.maximum(lo, 1.0) + 1.0, 0.0)
+
+    def doubted_from(lo):           # sum over k = lo..H of durable_k * (1 - H_o * pledged_k)
+        late = np.maximum(lo, e + 1.0)
+        return (n(lo, h) - q * n(late, h)
+                - honesty * (n(lo, u) - q * n(late, u)))
+
+    pledge_part = honesty * pledged * (n(1.0, u) - q * n(e + 1.0, u))
+    total = pledge_part + w * (current * doubted_from(1.0)
+                               + (announced - current) * doubted_from(a))
+    return total / np.maximum(h, 1.0)
