@@ -102,13 +102,13 @@ def execute_due_withdrawals(state, step: int) -> None:
     due = lead.plan_due == step
     if not due.any():
         return
-    keep = 1.0 - lead.plan_fraction
     lead.prev_cut_troops = np.where(due, lead.cut_troops, lead.prev_cut_troops)
     lead.prev_cut_enablers = np.where(due, lead.cut_enablers, lead.prev_cut_enablers)
-    lead.cut_troops = np.where(due & lead.plan_troops, 1.0 - (1.0 - lead.cut_troops) * keep,
-                               lead.cut_troops)
+    lead.cut_troops = np.where(due & lead.plan_troops,
+                               evr.withdraw(lead.cut_troops, lead.plan_fraction), lead.cut_troops)
     lead.cut_enablers = np.where(due & lead.plan_enablers,
-                                 1.0 - (1.0 - lead.cut_enablers) * keep, lead.cut_enablers)
+                                 evr.withdraw(lead.cut_enablers, lead.plan_fraction),
+                                 lead.cut_enablers)
     mo.unconsulted |= due & np.logical_not(lead.plan_consulted)
     lead.plan_due = np.where(due, -1, lead.plan_due)
     # an act announced in advance supersedes the pledge in force: it breaks no pledge

@@ -137,7 +137,6 @@ def build_world(cfg: RunConfig) -> World:
     names = ally_names(s)
     mission_names = list(s.missions)
     missions = list(s.missions.values())
-    mission_index = {name: i for i, name in enumerate(mission_names)}
     ally_index = {n: i for i, n in enumerate(names)}
 
     policy_names = [cfg.policy.name]
