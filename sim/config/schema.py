@@ -432,6 +432,9 @@ class OutputConfig:
 
     trajectories: bool = True
     allies: bool = True
+    # memberships.parquet (one row per step, mission and ally: member, troops, entry, exit,
+    # expected presence of the lead, trust) and spells.parquet (one row per membership spell)
+    memberships: bool = False
     quiet: bool = False
 
 

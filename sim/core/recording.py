@@ -15,40 +15,52 @@ import pandas as pd
 
 from sim.core.state import State
 from sim.core.world import World
-from sim.rules.aggregate import sum_allies
+from sim.rules.aggregate import sum_allies, sum_missions
 
-__all__ = ["STEP_COLUMNS", "MISSION_COLUMNS", "ALLY_COLUMNS", "SUMMARY_COLUMNS", "record_step",
-           "gini", "summarise", "Recorder", "Results"]
+__all__ = ["STEP_COLUMNS", "MISSION_COLUMNS", "ALLY_COLUMNS", "MEMBERSHIP_COLUMNS",
+           "SUMMARY_COLUMNS", "record_step", "gini_positive", "spells", "summarise",
+           "Recorder", "Results"]
 
 STEP_COLUMNS = (
     "trust", "trust_leader", "trust_country", "trust_p10", "trust_p50", "trust_p90", "honesty",
     "damage", "grievance", "capacity", "members", "contributors", "exits", "joins",
     "ally_troops", "lead_troops", "ally_burden_share", "ally_troop_share", "lead_effort",
     "lead_cost", "cost_building", "cost_consulting", "cost_pledges",
-    "contribution_gini", "reversals",
-    "attacks", "policy_index",
+    "troop_gini", "countries_with_troops", "reversals",
+    "attacks", "spells_ended", "spell_months_ended", "spells_ongoing", "spell_months_ongoing",
+    "policy_index",
 )
 MISSION_COLUMNS = (
     "members", "contributors", "ally_troops", "lead_troops", "lead_enablers", "lead_level",
     "effectiveness", "eff_without_lead", "threat", "partner_capacity", "partner_dependence",
-    "ally_enablers", "ally_burden_share", "active", "expected_presence",
+    "ally_enablers", "ally_burden_share", "active", "expected_presence", "countries_with_troops",
 )
 ALLY_COLUMNS = ("trust", "trust_leader", "trust_country", "honesty", "damage", "grievance",
                 "capacity", "missions", "contribution", "trust_prior", "sensitivity", "memory",
                 "exposure", "horizon", "exit_threshold")
+# per (run, step, mission, ally), recorded on request (``output.memberships``); ``entry`` and
+# ``exit`` are derived from ``member`` (a member now and not at the last step, or the reverse)
+MEMBERSHIP_COLUMNS = ("member", "contribution", "expected", "trust")
 
 
-def gini(x):
-    """Gini coefficient over the last axis (0: equal; -> 1: one holds everything); 0 if all zero.
+def gini_positive(x):
+    """Gini coefficient over the last axis counting only the positive entries (NaN if none).
 
-    Equation: ``G = sum_i (2 i - n - 1) x_(i) / (n * sum x)`` with ``x`` sorted ascending.
+    The zeros are the nations with no troops: they are left out, not counted as equal shares of
+    nothing. With ``z`` zeros sorted first and ``k = n - z`` positive values, the positive values
+    have ranks ``j = i - z`` and ``G = sum_j (2 j - k - 1) x_(j) / (k * sum x)``; one contributor
+    gives 0.
     """
     x = np.sort(np.asarray(x, dtype=np.float64), axis=-1)
     n = x.shape[-1]
-    i = np.arange(1, n + 1, dtype=np.float64)
-    total = np.sum(x, axis=-1)
-    num = np.sum((2.0 * i - n - 1.0) * x, axis=-1)
-    return np.where(total > 0.0, num / (n * np.where(total > 0.0, total, 1.0)), 0.0)
+    positive = x > 0.0
+    k = np.sum(positive, axis=-1, keepdims=True).astype(np.float64)
+    j = np.arange(1, n + 1, dtype=np.float64) - (n - k)           # rank among the positive ones
+    total = np.sum(np.where(positive, x, 0.0), axis=-1)
+    num = np.sum(np.where(positive, (2.0 * j - k - 1.0) * x, 0.0), axis=-1)
+    k = k[..., 0]
+    return np.where(k > 0.0, num / (np.maximum(k, 1.0) * np.where(total > 0.0, total, 1.0)),
+                    np.nan)
 
 
 def _mean_allies(x):
@@ -112,6 +124,19 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
     total_effort = ally_effort + lead_effort
     trust = s["trust"][..., 0, :]
     per_ally_contribution = None if light else np.sum(contribution, axis=-2)   # (R, N)
+    # countries with troops: allies with troops, plus the lead when it has troops (any mission)
+    ally_has_troops = contribution > 0.0                                 # (R, M, N)
+    lead_has_troops_m = lead_troops_m > 0.0                              # (R, M)
+    countries_m = (np.sum(ally_has_troops, axis=-1) + lead_has_troops_m).astype(np.float64)
+    countries = (np.sum(np.any(ally_has_troops, axis=-2), axis=-1)
+                 + np.any(lead_has_troops_m, axis=-1)).astype(np.float64)
+    if light:
+        troop_gini = np.full(trust.shape[:-1], np.nan)
+    else:  # the nations' troops summed over missions, the lead as one more nation
+        nations = np.concatenate([sum_missions(contribution)[..., 0, :],
+                                  sum_missions(np.swapaxes(s["troops"], -1, -2))[..., 0, :]],
+                                 axis=-1)
+        troop_gini = gini_positive(nations)
     if light:
         q = np.full((3,) + trust.shape[:-1], np.nan)
     else:
@@ -140,8 +165,8 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
         "lead_cost": lead_effort + cost_building + cost_consulting + cost_pledges,
         "cost_building": cost_building, "cost_consulting": cost_consulting,
         "cost_pledges": cost_pledges,
-        "contribution_gini": (np.full(trust.shape[:-1], np.nan) if light
-                              else gini(per_ally_contribution)),
+        "troop_gini": troop_gini,
+        "countries_with_troops": countries,
         "reversals": np.asarray(reversals, dtype=np.float64),
         "attacks": np.asarray(attacks, dtype=np.float64),
         "policy_index": np.asarray(policy_index, dtype=np.float64),
@@ -168,6 +193,7 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
             np.sum(member_f, axis=-1) > 0.0,
             np.sum(member_f * s["expected"], axis=-1) / np.maximum(np.sum(member_f, axis=-1), 1.0),
             np.mean(s["expected"], axis=-1)),
+        "countries_with_troops": countries_m,
     }
     if light:
         return step, mission, None
@@ -197,6 +223,8 @@ SUMMARY_COLUMNS = (
     "total_exits", "total_reversals", "total_attacks", "final_capacity", "mean_lead_effort",
     "mean_lead_cost", "total_lead_cost",
     "mean_ally_troop_share",
+    "peak_countries_with_troops", "final_countries_with_troops", "mean_countries_with_troops",
+    "completed_spells", "mean_completed_spell", "ongoing_spells", "mean_ongoing_spell",
 )
 
 
@@ -204,6 +232,12 @@ def _over_time(x):
     """(T, R, ...) -> (R, ..., T), contiguous: reductions over time then run per run, in the same
     order whatever the number of runs (so a run's summaries do not depend on its ensemble)."""
     return np.ascontiguousarray(np.moveaxis(np.asarray(x, dtype=np.float64), 0, -1))
+
+
+def _ratio(num, den):
+    """``num / den``, NaN where ``den`` is 0 (a mean over nothing is not a number)."""
+    num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    return np.where(den > 0.0, num / np.where(den > 0.0, den, 1.0), np.nan)
 
 
 def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
@@ -218,6 +252,12 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
     ``months_to_half_peak``: months from the first peak of stabilisation-mission membership until
     membership first falls below half that peak; censored at the horizon (``half_peak_reached`` says
     whether it happened). Means over stabilisation missions are taken per run over time first.
+
+    Membership spells (an ally's unbroken membership of one stabilisation mission): completed
+    spells ended before the last recorded step, for any reason; ``mean_completed_spell`` averages
+    their lengths only (NaN when none ended). Spells still running at the last step are censored:
+    ``ongoing_spells`` counts them and ``mean_ongoing_spell`` is the mean of their lengths so far,
+    a lower bound of their eventual length (NaN when none runs). The two are never pooled.
     """
     members = steps["members"]                                # (T+1, R)
     r = members.shape[1]
@@ -235,6 +275,7 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
         return np.ascontiguousarray(x[..., stab]).mean(axis=-1) if stab.any() else zeros
 
     eff_time = _over_time(missions["effectiveness"][1:])     # (R, M, T)
+    completed = _over_time(steps["spells_ended"][1:]).sum(axis=-1)
     return {
         "final_ally_burden_share": steps["ally_burden_share"][-1],
         "mean_ally_burden_share": _over_time(steps["ally_burden_share"][1:]).mean(axis=-1),
@@ -260,6 +301,14 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
         "mean_lead_cost": _over_time(steps["lead_cost"][1:]).mean(axis=-1),
         "total_lead_cost": _over_time(steps["lead_cost"][1:]).sum(axis=-1),
         "mean_ally_troop_share": _over_time(steps["ally_troop_share"][1:]).mean(axis=-1),
+        "peak_countries_with_troops": steps["countries_with_troops"].max(axis=0),
+        "final_countries_with_troops": steps["countries_with_troops"][-1],
+        "mean_countries_with_troops": _over_time(steps["countries_with_troops"][1:]).mean(axis=-1),
+        "completed_spells": completed,
+        "mean_completed_spell": _ratio(_over_time(steps["spell_months_ended"][1:]).sum(axis=-1),
+                                       completed),
+        "ongoing_spells": steps["spells_ongoing"][-1],
+        "mean_ongoing_spell": _ratio(steps["spell_months_ongoing"][-1], steps["spells_ongoing"][-1]),
     }
 
 
@@ -271,18 +320,54 @@ class Recorder:
         shape: ``(R, M, N)``.
         allies: keep per-ally trajectories (memory: T x R x N per variable).
         light: record only what the per-run summaries need (see :func:`record_step`).
+        memberships: keep per (mission, ally) trajectories of :data:`MEMBERSHIP_COLUMNS` (memory:
+            T x R x M x N per variable) for :meth:`Results.membership_frame` and
+            :meth:`Results.spell_frame`.
+
+    Membership spells are followed as the steps are recorded (from the change of ``member``
+    between the last recorded step and this one, whatever caused it), so the spell series of
+    ``STEP_COLUMNS`` need no per (mission, ally) trajectories.
     """
 
     def __init__(self, horizon: int, shape: tuple[int, int, int], *, allies: bool = False,
-                 light: bool = False):
+                 light: bool = False, memberships: bool = False):
         r, m, n = shape
         self.light = light
         self.steps = {k: np.empty((horizon + 1, r)) for k in STEP_COLUMNS}
         self.missions = {k: np.empty((horizon + 1, r, m)) for k in MISSION_COLUMNS}
         self.allies = ({k: np.empty((horizon + 1, r, n)) for k in ALLY_COLUMNS}
                        if allies and not light else None)
+        self.memberships = ({"member": np.zeros((horizon + 1, r, m, n), dtype=bool),
+                             "contribution": np.empty((horizon + 1, r, m, n)),
+                             "expected": np.empty((horizon + 1, r, m, n)),
+                             "trust": np.empty((horizon + 1, r, n))}
+                            if memberships else None)
         self.t = -1
         self.last: dict[str, np.ndarray] = {}
+        self._member: np.ndarray | None = None      # (R, M, N) at the last recorded step
+        self._start: np.ndarray | None = None       # (R, M, N) step the current spell began
+
+    def _spells(self, state: State, t: int) -> dict[str, np.ndarray]:
+        """This step's spell series (stabilisation missions): spells ended now, their months,
+        spells running now and their months so far (each counts the step it began in)."""
+        member = np.array(state.allies.member, dtype=bool)
+        stab = ~np.asarray(state.missions.is_core[0, :, 0], dtype=bool).reshape(1, -1, 1)
+        if self._member is None:                    # the first record: every member enters
+            self._member = np.zeros_like(member)
+            self._start = np.full(member.shape, -1, dtype=np.int64)
+        ended = self._member & ~member
+        entered = member & ~self._member
+        months = np.where(ended & stab, t - self._start, 0)
+        self._start = np.where(entered, t, np.where(ended, -1, self._start))
+        self._member = member
+        ongoing = member & stab
+        return {
+            "spells_ended": np.sum(ended & stab, axis=(-2, -1)).astype(np.float64),
+            "spell_months_ended": np.sum(months, axis=(-2, -1)).astype(np.float64),
+            "spells_ongoing": np.sum(ongoing, axis=(-2, -1)).astype(np.float64),
+            "spell_months_ongoing": np.sum(np.where(ongoing, t + 1 - self._start, 0),
+                                           axis=(-2, -1)).astype(np.float64),
+        }
 
     def record(self, state: State, *, enabler_value, exits=None, joins=None, attacks=None):
         """Record the state after ``state.step`` months (exits, joins, attacks: the month's)."""
@@ -293,6 +378,7 @@ class Recorder:
         step_v, mission_v, ally_v = record_step(state, exits=exits, joins=joins, attacks=attacks,
                                                 enabler_value=enabler_value, light=self.light)
         t = self.t = state.step
+        step_v.update(self._spells(state, t))
         for k, v in step_v.items():
             self.steps[k][t] = v
         for k, v in mission_v.items():
@@ -300,6 +386,12 @@ class Recorder:
         if self.allies is not None:
             for k, v in ally_v.items():
                 self.allies[k][t] = v
+        if self.memberships is not None:
+            a = state.allies
+            self.memberships["member"][t] = a.member
+            self.memberships["contribution"][t] = a.contribution
+            self.memberships["expected"][t] = a.expected
+            self.memberships["trust"][t] = a.trust[..., 0, :]
         self.last = step_v
 
     def trajectories(self) -> dict[str, dict[str, np.ndarray] | None]:
@@ -308,14 +400,17 @@ class Recorder:
         return {"steps": {k: v[:t + 1] for k, v in self.steps.items()},
                 "missions": {k: v[:t + 1] for k, v in self.missions.items()},
                 "allies": ({k: v[:t + 1] for k, v in self.allies.items()}
-                           if self.allies is not None else None)}
+                           if self.allies is not None else None),
+                "memberships": ({k: v[:t + 1] for k, v in self.memberships.items()}
+                                if self.memberships is not None else None)}
 
     def results(self, world: World, seeds, runs, policy_names) -> "Results":
         """What has been recorded so far, with the per-run summaries."""
         tr = self.trajectories()
         steps, missions, allies = tr["steps"], tr["missions"], tr["allies"]
         return Results(world, np.asarray(seeds), np.asarray(runs), tuple(policy_names), steps,
-                       missions, allies, summarise(steps, missions, world.is_core))
+                       missions, allies, summarise(steps, missions, world.is_core),
+                       tr["memberships"])
 
 
 @dataclass
@@ -330,6 +425,7 @@ class Results:
     missions: dict[str, np.ndarray]   # (T+1, R, M)
     allies: dict[str, np.ndarray] | None  # (T+1, R, N)
     summary_arrays: dict[str, np.ndarray]
+    memberships: dict[str, np.ndarray] | None = None  # (T+1, R, M, N); trust (T+1, R, N)
 
     @property
     def n_runs(self) -> int:
@@ -377,3 +473,81 @@ class Results:
         if self.allies is None:
             raise ValueError("ally trajectories were not recorded (record_allies=False)")
         return self._entity_frame(self.allies, "ally", self.world.ally_names)
+
+    def membership_frame(self) -> pd.DataFrame:
+        """Tidy per (run, step, mission, ally) table: ``member``, ``contribution`` (troops),
+        ``entry`` (a member now and not at the last step), ``exit`` (the reverse; both False at
+        step 0), ``expected`` (the ally's expected presence of the lead in the mission) and
+        ``trust`` (its combined trust in the lead, the same in every mission)."""
+        if self.memberships is None:
+            raise ValueError("membership trajectories were not recorded "
+                             "(record_memberships=False; output.memberships=false)")
+        rec = self.memberships
+        member = rec["member"]
+        t1, r, m, n = member.shape
+        before = np.concatenate([member[:1], member[:-1]], axis=0)
+        data = {
+            "seed": np.tile(np.repeat(self.seeds, m * n), t1),
+            "run": np.tile(np.repeat(self.runs, m * n), t1),
+            "step": np.repeat(np.arange(t1), r * m * n),
+            "mission": np.tile(np.repeat(np.asarray(self.world.mission_names, dtype=object), n),
+                               t1 * r),
+            "ally": np.tile(np.asarray(self.world.ally_names, dtype=object), t1 * r * m),
+            "member": member.reshape(-1),
+            "contribution": rec["contribution"].reshape(-1),
+            "entry": (member & ~before).reshape(-1),
+            "exit": (before & ~member).reshape(-1),
+            "expected": rec["expected"].reshape(-1),
+            "trust": np.broadcast_to(rec["trust"][:, :, None, :], member.shape).reshape(-1),
+        }
+        return pd.DataFrame(data)
+
+    def spell_frame(self) -> pd.DataFrame:
+        """One row per membership spell (an ally's unbroken membership of one mission), from
+        :func:`spells` on the recorded memberships, keyed by ``seed``, ``run``, ``mission``,
+        ``ally``."""
+        if self.memberships is None:
+            raise ValueError("membership trajectories were not recorded "
+                             "(record_memberships=False; output.memberships=false)")
+        sp = spells(self.memberships["member"])
+        out = pd.DataFrame({
+            "seed": self.seeds[sp["run_index"]], "run": self.runs[sp["run_index"]],
+            "mission": np.asarray(self.world.mission_names, dtype=object)[sp["mission_index"]],
+            "ally": np.asarray(self.world.ally_names, dtype=object)[sp["ally_index"]],
+            "core": np.asarray(self.world.is_core, dtype=bool)[sp["mission_index"]],
+            "entry_step": sp["entry_step"],
+            "exit_step": pd.array(np.where(sp["completed"], sp["exit_step"], 0), dtype="Int64"),
+            "length": sp["length"], "completed": sp["completed"], "initial": sp["initial"],
+        })
+        out.loc[~out["completed"], "exit_step"] = pd.NA
+        return out
+
+
+def spells(member) -> dict[str, np.ndarray]:
+    """Membership spells of a ``(T+1, R, M, N)`` bool trajectory (step 0 the initial state).
+
+    A spell is an unbroken run of steps in which an ally is a member of one mission. Its
+    ``entry_step`` is the first of them (0 for an initial member: ``initial``); a completed spell
+    ends at ``exit_step``, the first step it is no longer a member, and lasts
+    ``length = exit_step - entry_step`` months. A spell still running at the last step ``T`` is
+    censored (``completed`` False): its ``length = T + 1 - entry_step`` is a lower bound (it
+    could end at step ``T + 1`` at the earliest).
+
+    Returns arrays of equal length, one entry per spell, ordered by run, mission, ally, entry:
+    ``run_index``, ``mission_index``, ``ally_index``, ``entry_step``, ``exit_step`` (T + 1 for a
+    censored spell), ``length``, ``completed``, ``initial``.
+    """
+    member = np.asarray(member, dtype=bool)
+    t1 = member.shape[0]
+    series = np.moveaxis(member, 0, -1)                      # (R, M, N, T+1)
+    padded = np.zeros(series.shape[:-1] + (t1 + 2,), dtype=bool)
+    padded[..., 1:-1] = series
+    change = padded[..., 1:] != padded[..., :-1]             # at positions 0..T+1
+    starts = change & padded[..., 1:]                        # became a member at that step
+    ends = change & ~padded[..., 1:]                         # stopped being one at that step
+    r_s, m_s, n_s, entry = np.nonzero(starts)                # C order: run, mission, ally, step
+    exit_step = np.nonzero(ends)[-1]                         # paired in the same order
+    completed = exit_step <= t1 - 1
+    return {"run_index": r_s, "mission_index": m_s, "ally_index": n_s,
+            "entry_step": entry, "exit_step": exit_step, "length": exit_step - entry,
+            "completed": completed, "initial": entry == 0}

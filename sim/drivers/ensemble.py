@@ -39,6 +39,8 @@ class Ensemble:
             "missions.<mission>.<field>": [...]}`` (names: :mod:`sim.config.params`).
         policies: per-run policy names (default: ``cfg.policy`` for every run).
         record_allies: keep per-ally trajectories (memory: T x R x N per variable).
+        record_memberships: keep per (mission, ally) trajectories (memory: T x R x M x N per
+            variable) for ``membership_frame()`` and ``spell_frame()``.
         light: record only what the per-run summaries need (trust quantiles and the Gini
             coefficient become NaN): for sweeps that keep summaries only.
     """
@@ -46,13 +48,14 @@ class Ensemble:
     def __init__(self, cfg: RunConfig, seeds=None, runs=None, *,
                  varied: Mapping[str, Sequence[float]] | None = None,
                  policies: Sequence[str] | None = None, record_allies: bool = False,
-                 light: bool = False):
+                 light: bool = False, record_memberships: bool = False):
         self.cfg = cfg
         self.setup = make_setup(cfg, seeds, runs, varied=varied, policies=policies)
         self.state = init_state(cfg, self.setup)
         self.world = self.setup.world
         self.recorder = Recorder(self.world.horizon, self.state.shape,
-                                 allies=record_allies, light=light)
+                                 allies=record_allies, light=light,
+                                 memberships=record_memberships)
         self.recorder.record(self.state, enabler_value=self._enabler_value)
 
     @property

@@ -78,11 +78,14 @@ class CoalitionModel(mesa.Model):
         config: a ready :class:`~sim.config.RunConfig` (then ``scenario``, ``policy`` and
             ``overrides`` are ignored).
         collect_allies: record per-ally values in the DataCollector each step.
+        record_memberships: keep per (mission, ally) trajectories for ``results()``'s
+            ``membership_frame()`` and ``spell_frame()``.
     """
 
     def __init__(self, scenario: str = "baseline", policy: str = "load_shifting_first",
                  rng: int | None = None, run: int | None = None, overrides: Sequence[str] = (),
-                 config: RunConfig | None = None, collect_allies: bool = True):
+                 config: RunConfig | None = None, collect_allies: bool = True,
+                 record_memberships: bool = False):
         if config is None:
             extra = [] if rng is None else [f"seed={int(rng)}"]
             extra += [] if run is None else [f"run={int(run)}"]
@@ -106,7 +109,8 @@ class CoalitionModel(mesa.Model):
         self._callbacks: list[_ScheduledEvent] = []
         for ev in self.world.events:
             self._schedule(ev)
-        self.recorder = Recorder(self.world.horizon, self.state.shape, allies=True)
+        self.recorder = Recorder(self.world.horizon, self.state.shape, allies=True,
+                                 memberships=record_memberships)
         reporters = ALLY_REPORTERS if collect_allies else ()
         self.datacollector = DataCollector(
             model_reporters={k: partial(_model_reporter, key=k) for k in STEP_COLUMNS

@@ -6,6 +6,9 @@ Writes into Hydra's output folder:
 * ``steps.parquet``: one row per step (coalition-wide values);
 * ``missions.parquet``: one row per step and mission;
 * ``allies.parquet``: one row per step and ally;
+* with ``output.memberships=true``: ``memberships.parquet`` (one row per step, mission and ally:
+  member, troops, entry, exit, expected presence of the lead, trust) and ``spells.parquet`` (one
+  row per membership spell, completed or still running at the horizon);
 * ``summary.parquet``: one row (the run's summaries);
 * ``manifest.json``: the resolved config, its hash, versions, git commit and CPU features.
 
@@ -40,26 +43,36 @@ log = logging.getLogger("sim.run")
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
-def simulate(cfg: RunConfig):
+def simulate(cfg: RunConfig, *, extra: bool = False):
     """Run one configuration with the chosen driver; return the tidy tables
-    ``(steps, missions, allies, summary)`` as DataFrames (``allies`` None unless recorded)."""
+    ``(steps, missions, allies, summary)`` as DataFrames (``allies`` None unless recorded).
+
+    With ``extra``, return ``(steps, missions, allies, summary, tables)`` where ``tables`` maps
+    further file stems to tables: ``memberships`` and ``spells`` when ``output.memberships``."""
+    memberships = cfg.output.memberships
     if cfg.driver == "ensemble":
         from sim.drivers.ensemble import Ensemble
 
-        res = Ensemble(cfg, seeds=cfg.seed, runs=[cfg.run], record_allies=cfg.output.allies).run()
+        res = Ensemble(cfg, seeds=cfg.seed, runs=[cfg.run], record_allies=cfg.output.allies,
+                       record_memberships=memberships).run()
     else:
         from sim.drivers.mesa import CoalitionModel
 
-        res = CoalitionModel(config=cfg, collect_allies=False).run_to_end().results()
+        res = CoalitionModel(config=cfg, collect_allies=False,
+                             record_memberships=memberships).run_to_end().results()
     steps = res.step_frame()
     missions = res.mission_frame()
     allies = res.ally_frame() if cfg.output.allies else None
     summary = res.summary
-    for df in (steps, missions, allies, summary):
+    tables = ({"memberships": res.membership_frame(), "spells": res.spell_frame()}
+              if memberships else {})
+    for df in (steps, missions, allies, summary, *tables.values()):
         if df is not None:
             df.insert(1, "policy_start", cfg.policy.name)
             if "scenario" not in df.columns:
                 df.insert(0, "scenario", cfg.scenario.name)
+    if extra:
+        return steps, missions, allies, summary, tables
     return steps, missions, allies, summary
 
 
@@ -169,7 +182,7 @@ def app(dcfg: DictConfig) -> None:
         sys.exit(2)
     out = Path(HydraConfig.get().runtime.output_dir)
     t0 = time.perf_counter()
-    steps, missions, allies, summary = simulate(cfg)
+    steps, missions, allies, summary, tables = simulate(cfg, extra=True)
     seconds = time.perf_counter() - t0
     try:
         if cfg.output.trajectories:
@@ -177,6 +190,8 @@ def app(dcfg: DictConfig) -> None:
             write_parquet(missions, out / "missions.parquet")
         if allies is not None:
             write_parquet(allies, out / "allies.parquet")
+        for stem, table in tables.items():
+            write_parquet(table, out / f"{stem}.parquet")
         write_parquet(summary, out / "summary.parquet")
         write_json(manifest(cfg, driver=cfg.driver, seconds=seconds,
                             files=sorted(p.name for p in out.glob("*.parquet"))),
