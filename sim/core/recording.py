@@ -44,12 +44,12 @@ MEMBERSHIP_COLUMNS = ("member", "contribution", "expected", "trust")
 
 
 def gini_positive(x):
-    """Gini coefficient over the last axis counting only the positive entries (NaN if none).
+    """Gini coefficient over the last axis counting only the positive entries (0 if none).
 
     The zeros are the nations with no troops: they are left out, not counted as equal shares of
     nothing. With ``z`` zeros sorted first and ``k = n - z`` positive values, the positive values
     have ranks ``j = i - z`` and ``G = sum_j (2 j - k - 1) x_(j) / (k * sum x)``; one contributor
-    gives 0.
+    gives 0, and so does none (by convention, as the shares: ``countries_with_troops`` tells).
     """
     x = np.sort(np.asarray(x, dtype=np.float64), axis=-1)
     n = x.shape[-1]
@@ -60,7 +60,7 @@ def gini_positive(x):
     num = np.sum(np.where(positive, (2.0 * j - k - 1.0) * x, 0.0), axis=-1)
     k = k[..., 0]
     return np.where(k > 0.0, num / (np.maximum(k, 1.0) * np.where(total > 0.0, total, 1.0)),
-                    np.nan)
+                    0.0)
 
 
 def _mean_allies(x):
@@ -235,9 +235,9 @@ def _over_time(x):
 
 
 def _ratio(num, den):
-    """``num / den``, NaN where ``den`` is 0 (a mean over nothing is not a number)."""
+    """``num / den``, 0 where ``den`` is 0 (a mean over no spell: its count, 0, says so)."""
     num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
-    return np.where(den > 0.0, num / np.where(den > 0.0, den, 1.0), np.nan)
+    return np.where(den > 0.0, num / np.where(den > 0.0, den, 1.0), 0.0)
 
 
 def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
@@ -254,10 +254,11 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
     whether it happened). Means over stabilisation missions are taken per run over time first.
 
     Membership spells (an ally's unbroken membership of one stabilisation mission): completed
-    spells ended before the last recorded step, for any reason; ``mean_completed_spell`` averages
-    their lengths only (NaN when none ended). Spells still running at the last step are censored:
-    ``ongoing_spells`` counts them and ``mean_ongoing_spell`` is the mean of their lengths so far,
-    a lower bound of their eventual length (NaN when none runs). The two are never pooled.
+    spells ended before the last recorded step, for any reason; ``completed_spells`` counts them
+    and ``mean_completed_spell`` averages their lengths only (0 when none ended). Spells still
+    running at the last step are censored: ``ongoing_spells`` counts them and
+    ``mean_ongoing_spell`` is the mean of their lengths so far, a lower bound of their eventual
+    length (0 when none runs). The two are never pooled.
     """
     members = steps["members"]                                # (T+1, R)
     r = members.shape[1]
