@@ -47,6 +47,10 @@ def compose(overrides: list[str] | tuple[str, ...] = (), *, validate_config: boo
         ConfigError: naming the key, the value and what is allowed.
     """
     refuse_timeline_override(overrides)
+    from sim.config.files import has_file_options
+
+    if has_file_options(overrides):   # a file may change between calls: never cached
+        return to_config(compose_raw("config", overrides), validate_config=validate_config)
     return _compose_cached(tuple(overrides), validate_config)
 
 
@@ -61,7 +65,21 @@ def compose_raw(config_name: str, overrides=(), *, config_dirs=(),
 
     The option files it selects are checked first to be plain data of their group
     (:mod:`sim.config.files`): nothing in a scenario or experiment file can run code or reach
-    outside its group. Errors are one line (:class:`ConfigError`)."""
+    outside its group. ``scenario=path/to/file.yaml`` selects a scenario file anywhere
+    (:func:`sim.config.files.stage_files`). Errors are one line (:class:`ConfigError`)."""
+    import tempfile
+
+    from sim.config import files
+
+    overrides = [str(o) for o in overrides]
+    if not files.has_file_options(overrides):
+        return _compose_raw(config_name, overrides, config_dirs, return_hydra_config)
+    with tempfile.TemporaryDirectory(prefix="sim-files-") as folder:
+        staged, _ = files.stage_files(overrides, folder, config_dirs)
+        return _compose_raw(config_name, staged, config_dirs, return_hydra_config)
+
+
+def _compose_raw(config_name: str, overrides, config_dirs, return_hydra_config) -> DictConfig:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -69,10 +87,8 @@ def compose_raw(config_name: str, overrides=(), *, config_dirs=(),
     from sim.config import files
 
     register_configs()
-    overrides = [str(o) for o in overrides]
     roots = files.check_overrides(config_name, overrides, config_dirs)
-    extra = [f"hydra.searchpath=[{','.join('file://' + str(d) for d in config_dirs)}]"] \
-        if config_dirs else []
+    composed = files.with_searchpath(overrides, config_dirs)
     was_initialized = GlobalHydra.instance().is_initialized()
     if was_initialized:  # e.g. inside a running Hydra app: compose against our own config dir
         saved = GlobalHydra.instance().hydra
@@ -80,7 +96,7 @@ def compose_raw(config_name: str, overrides=(), *, config_dirs=(),
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             try:
-                cfg = hydra_compose(config_name=config_name, overrides=overrides + extra,
+                cfg = hydra_compose(config_name=config_name, overrides=composed,
                                     return_hydra_config=True)
             except Exception as exc:  # Hydra/OmegaConf errors: one line naming the key
                 raise ConfigError(hydra_message(exc, overrides)) from None

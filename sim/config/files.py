@@ -15,6 +15,13 @@ group's keys. Refused, with one line naming the file and the key:
 An experiment file (``configs/experiment/``) spans groups by design (``# @package _global_``): it may
 set the base run configuration and ``sweep``, and override model groups in its defaults
 (``override /scenario: sahel``), nothing else. Option names are names, not paths.
+
+A scenario may also be given by its file's path, anywhere (``scenario=path/to/file.yaml``, absolute
+or relative to the working folder): :func:`stage_files` checks the file like a shipped one (the
+message names the file), copies it into a private folder as ``scenario/<stem>.yaml`` (another
+name if a shipped scenario has that one), and puts that folder on Hydra's search path; a file that
+sets no ``name`` is named after its stem. Its ``defaults`` may extend shipped scenarios (and
+options in ``hydra.searchpath`` folders).
 """
 
 from __future__ import annotations
@@ -32,7 +39,8 @@ from sim.config.schema import (CapacityConfig, DecisionConfig, GrievanceConfig, 
 from sim.errors import ConfigError
 
 __all__ = ["DATA_GROUPS", "check_option_file", "check_overrides", "check_choices", "search_roots",
-           "check_option_name"]
+           "check_option_name", "is_file_option", "has_file_options", "stage_files",
+           "with_searchpath"]
 
 DATA_GROUPS: dict[str, type] = {
     "scenario": ScenarioConfig, "policy": PolicyConfig, "trust": TrustConfig,
@@ -59,11 +67,158 @@ def check_option_name(group: str, option) -> None:
     text = str(option)
     if (not text or "/" in text or "\\" in text or ".." in text or "\0" in text
             or text.endswith((".yaml", ".yml"))):
+        if group in FILE_PATH_GROUPS:
+            raise ConfigError(
+                f"{group}={text!r}: allowed: a {group} name or the path of one YAML file "
+                f"({group}=path/to/file.yaml), not a sweep or glob of paths")
         raise ConfigError(
             f"{group}={text!r}: an option is a name (a file {group}/<name>.yaml in a config "
             f"folder), not a path; allowed: a name without '/', '\\' or '..'. For your own file, "
             f"put it in configs/{group}/<name>.yaml, or put it at <folder>/{group}/<name>.yaml and "
             f"add hydra.searchpath=[file://<folder>] (sim.run and the Python API)")
+
+
+# groups whose option may be given as a file's path (scenario=path/to/file.yaml)
+FILE_PATH_GROUPS = ("scenario",)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def is_file_option(value) -> bool:
+    """A group's value that names a file rather than an option: it has a path separator or
+    ends in ``.yaml``/``.yml``."""
+    text = str(value)
+    return "/" in text or "\\" in text or text.endswith((".yaml", ".yml"))
+
+
+def _parse(override: str):
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        return OverridesParser.create().parse_overrides([str(override)])[0]
+    except Exception:  # noqa: BLE001 - reported by Hydra's composition with its own message
+        return None
+
+
+def _file_values(override: str) -> tuple[str, list] | None:
+    """``(group, values)`` of a ``scenario=<path>`` override (values: one, or a comma sweep),
+    None when it selects no file."""
+    from hydra.core.override_parser.types import ValueType
+
+    ov = _parse(override)
+    if (ov is None or ov.key_or_group not in FILE_PATH_GROUPS or ov.package or ov.is_delete()):
+        return None
+    if ov.value_type == ValueType.ELEMENT:
+        values = [ov.value()]
+    elif ov.value_type in (ValueType.SIMPLE_CHOICE_SWEEP, ValueType.CHOICE_SWEEP):
+        values = list(ov.value().list)
+    else:
+        return None
+    if not any(isinstance(v, str) and is_file_option(v) for v in values):
+        return None
+    return ov.key_or_group, values
+
+
+def has_file_options(overrides) -> bool:
+    """Whether any override selects a group option by a file's path."""
+    return any(_file_values(o) is not None for o in overrides)
+
+
+def _searchpath_entries(overrides) -> tuple[list[str], list]:
+    """The overrides without ``hydra.searchpath``, and that override's entries."""
+    rest, entries = [], []
+    for o in overrides:
+        key, sep, _ = str(o).lstrip("+~").partition("=")
+        if key == "hydra.searchpath" and sep:
+            entries = [str(e) for e in _parse_list(str(o))]
+        else:
+            rest.append(o)
+    return rest, entries
+
+
+def with_searchpath(overrides, folders) -> list[str]:
+    """``overrides`` with ``folders`` added to its ``hydra.searchpath`` (one override holding the
+    user's entries first, then these: Hydra keeps only the last ``hydra.searchpath``)."""
+    folders = [f"file://{Path(f).resolve()}" for f in folders]
+    if not folders:
+        return list(overrides)
+    rest, entries = _searchpath_entries(overrides)
+    quoted = ", ".join("'" + e.replace("\\", "\\\\").replace("'", "\\'") + "'"
+                       for e in [*entries, *folders])
+    return [*rest, f"hydra.searchpath=[{quoted}]"]
+
+
+def stage_files(overrides, folder, config_dirs=()) -> tuple[list[str], list[dict]]:
+    """Let ``scenario=path/to/file.yaml`` select a scenario file anywhere.
+
+    Each file is checked first as it is (:func:`check_option_file`: the message names it), then
+    copied to ``<folder>/scenario/<name>.yaml`` under a name no other scenario option has (its
+    stem when free), with ``name: <stem>`` added when the file sets no ``name``; the override
+    selects that name and ``folder`` joins ``hydra.searchpath``.
+
+    Returns ``(overrides, files)``: the rewritten overrides (unchanged when no override names a
+    file) and, per file, ``{"group", "path", "option", "sha256"}``.
+    """
+    import hashlib
+
+    overrides = [str(o) for o in overrides]
+    if not has_file_options(overrides):
+        return overrides, []
+    folder = Path(folder)
+    roots = search_roots(overrides, config_dirs)
+    out, staged, taken = [], [], {}
+    for o in overrides:
+        found = _file_values(o)
+        if found is None:
+            out.append(o)
+            continue
+        group, values = found
+        names = []
+        for value in values:
+            if not (isinstance(value, str) and is_file_option(value)):
+                names.append(str(value))
+                continue
+            path = Path(value).expanduser()
+            if path.suffix not in (".yaml", ".yml"):
+                raise ConfigError(f"{group}={value!r}: a {group} file is a YAML file; allowed: a "
+                                  f"{group} name ({', '.join(_all_options(roots, group))}) or "
+                                  f"the path of a .yaml file")
+            if not path.is_file():
+                raise ConfigError(f"{group}={value!r}: no such file ({path.resolve()}); allowed: "
+                                  f"a {group} name ({', '.join(_all_options(roots, group))}) or "
+                                  f"the path of an existing .yaml file")
+            real = path.resolve()
+            if real in taken:
+                names.append(taken[real])
+                continue
+            check_option_file(path, group, roots)
+            text = path.read_text()
+            data = yaml.safe_load(text) or {}
+            stem = _SAFE_NAME.sub("_", path.stem).strip(".") or group
+            name, n = stem, 1
+            existing = set(_all_options(roots, group)) | set(taken.values())
+            while name in existing:
+                name = f"{stem}_file" + (str(n) if n > 1 else "")
+                n += 1
+            target = folder / group / f"{name}.yaml"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if "name" in data:
+                target.write_text(text)
+            else:  # named after its file; checked to mean exactly that
+                target.write_text(text.rstrip("\n") + f"\nname: {stem}\n")
+                try:
+                    same = yaml.safe_load(target.read_text()) == {**data, "name": stem}
+                except yaml.YAMLError:
+                    same = False
+                if not same:
+                    raise ConfigError(f"{_show(path)}: sets no name and cannot be given one; "
+                                      f"allowed: add a line 'name: {stem}'")
+            taken[real] = name
+            names.append(name)
+            staged.append({"group": group, "path": str(real), "option": name,
+                           "sha256": hashlib.sha256(text.encode()).hexdigest()})
+        key = o.partition("=")[0]
+        out.append(f"{key}={','.join(names)}")
+    return with_searchpath(out, [folder]), staged
 
 
 def search_roots(overrides=(), config_dirs=()) -> list[Path]:

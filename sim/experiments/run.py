@@ -12,6 +12,10 @@ Writes into Hydra's output folder:
 * ``summary.parquet``: one row (the run's summaries);
 * ``manifest.json``: the resolved config, its hash, versions, git commit and CPU features.
 
+``scenario=path/to/file.yaml`` runs a scenario file from anywhere (absolute, or relative to the
+working folder), checked like a shipped one (:func:`sim.config.files.stage_files`); the manifest
+records its path and sha256 (``scenario_files``).
+
 Bad input stops before the run starts, with one message naming the key, the value and what is
 allowed (exit code 2): before Hydra starts, the command composes the configuration once on its own
 (so Hydra's composition errors become one line), checks that every option file it selects is plain
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -131,6 +136,38 @@ def _parse_argv(argv):
     return overrides, config_dirs, multirun, info
 
 
+def _split_argv(argv):
+    """``(flags, overrides)``: the flag tokens (with their values) and the overrides, in order."""
+    flags, overrides = [], []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if not a.startswith("-"):
+            overrides.append(a)
+        else:
+            flags.append(a)
+            if a.partition("=")[0] in _VALUE_FLAGS and "=" not in a and i + 1 < len(argv):
+                i += 1
+                flags.append(argv[i])
+        i += 1
+    return flags, overrides
+
+
+def stage_argv(argv, folder) -> tuple[list[str], list[dict]]:
+    """The command line with ``scenario=<file>`` made an option in ``folder`` on Hydra's search
+    path (:func:`sim.config.files.stage_files`), and the files staged."""
+    flags, overrides = _split_argv(list(argv))
+    if not files.has_file_options(overrides):
+        return list(argv), []
+    _, config_dirs, _, _ = _parse_argv(list(argv))
+    staged, found = files.stage_files(overrides, folder, config_dirs)
+    return [*flags, *staged], found
+
+
+_SCENARIO_FILES: list[dict] = []   # the files this command staged (for the manifest)
+_COMMAND: list[str] = []           # the command as given (before staging)
+
+
 def preflight(argv) -> None:
     """Everything checked before Hydra starts (raises :class:`ConfigError`, one line)."""
     overrides, config_dirs, multirun, info = _parse_argv(list(argv))
@@ -153,19 +190,26 @@ def preflight(argv) -> None:
 def main(argv=None) -> int:
     """``python -m sim.run [overrides]``: the checks of :func:`preflight`, then the Hydra app."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    try:
-        preflight(argv)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    saved = sys.argv
-    sys.argv = [saved[0] if saved else "sim.run", *argv]
-    try:
-        app()
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        sys.argv = saved
+    given = list(argv)
+    with tempfile.TemporaryDirectory(prefix="sim-run-") as folder:
+        try:
+            argv, found = stage_argv(argv, folder)
+            preflight(argv)
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        saved = sys.argv
+        sys.argv = [saved[0] if saved else "sim.run", *argv]
+        _SCENARIO_FILES[:] = found
+        _COMMAND[:] = ["run.py", *given] if found else []
+        try:
+            app()
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            sys.argv = saved
+            _SCENARIO_FILES.clear()
+            _COMMAND.clear()
     return 0
 
 
@@ -193,8 +237,10 @@ def app(dcfg: DictConfig) -> None:
         for stem, table in tables.items():
             write_parquet(table, out / f"{stem}.parquet")
         write_parquet(summary, out / "summary.parquet")
+        extra = ({"scenario_files": list(_SCENARIO_FILES), "command": " ".join(_COMMAND)}
+                 if _SCENARIO_FILES else {})
         write_json(manifest(cfg, driver=cfg.driver, seconds=seconds,
-                            files=sorted(p.name for p in out.glob("*.parquet"))),
+                            files=sorted(p.name for p in out.glob("*.parquet")), **extra),
                    out / "manifest.json")
     except OSError as exc:
         print(f"error: cannot write the results into {out}: {exc.strerror or exc} "
