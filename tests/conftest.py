@@ -18,13 +18,20 @@ def eventful(cfg, *, horizon=48, mode="fixed"):
     roster = {"framework": AllySpec(force=5000.0, capacity=0.8, threat=0.9,
                                     interest={"stabilisation": 0.4}, opposition=0.3,
                                     election_period=12, election_phase=5),
-              "small": AllySpec(force=200.0, capacity=0.3)}
+              "small": AllySpec(force=200.0, capacity=0.3),
+              # a contingent in troops (only in the stabilisation mission and its successor), and
+              # a late arrival
+              "given": AllySpec(capacity=0.5, troops={"stabilisation": 400.0, "after": 300.0},
+                                threat=0.7, substitution=0.5),
+              "latecomer": AllySpec(force=900.0, capacity=0.6, available_from=6)}
     stab = s.missions["stabilisation"]
     missions = {"stabilisation": dataclasses.replace(stab, framework="framework",
                                                      mandate_end=horizon - 4),
                 "intelligence": s.missions["intelligence"],
                 "late": dataclasses.replace(stab, framework="framework", mandate_end=horizon - 10,
-                                            required_force=3000.0, lead_troops=500.0)}
+                                            required_force=3000.0, lead_troops=500.0,
+                                            renewal=12, renewal_period=6, successor="after"),
+                "after": dataclasses.replace(stab, required_force=2000.0, lead_troops=300.0)}
     events = [
         EventSpec(kind="announcement", step=2, mission="stabilisation", level=0.9, horizon=6),
         EventSpec(kind="withdrawal", step=5, mission="stabilisation", fraction=0.5,
@@ -48,6 +55,18 @@ def eventful(cfg, *, horizon=48, mode="fixed"):
         EventSpec(kind="mandate_expiry", step=30, mission="intelligence"),
         EventSpec(kind="mission_start", step=8, mission="late"),
         EventSpec(kind="withdrawal", step=20, mission="late", fraction=0.5),
+        EventSpec(kind="lead_troops", step=3, mission="stabilisation", personnel=8000.0),
+        EventSpec(kind="lead_troops", step=26, mission="stabilisation", personnel=1000.0,
+                  consulted=False, notice=False),
+        EventSpec(kind="ally_exit", step=6, ally="ally_1", mission="stabilisation", months=10),
+        EventSpec(kind="ally_exit", step=9, ally="ally_2"),
+        EventSpec(kind="ally_entry", step=7, ally="latecomer", mission="stabilisation"),
+        EventSpec(kind="home_attack", step=10, ally="ally_4"),
+        EventSpec(kind="ally_shock", step=11, ally="ally_5", opposition=0.4, cost=0.5,
+                  threat=-0.2),
+        EventSpec(kind="mission_shock", step=15, mission="stabilisation", risk=0.1),
+        EventSpec(kind="abandon_partner", step=18, mission="late", fraction=0.5, leave=False),
+        EventSpec(kind="support_partner", step=23, mission="late", fraction=0.5),
     ]
     if mode == "fixed":
         adm = AdministrationsConfig(mode="fixed", schedule=[
@@ -55,8 +74,10 @@ def eventful(cfg, *, horizon=48, mode="fixed"):
     else:
         adm = AdministrationsConfig(mode="alternate", cycle=["steady", "impulsive"], p_change=0.7)
     allies = dataclasses.replace(s.allies, n=12, roster=roster)
+    network = dataclasses.replace(s.network, blocs={"unit": ["framework", "given", "ally_0"]})
     scen = dataclasses.replace(s, name="eventful", horizon=horizon, missions=missions,
                                events=events, administrations=adm, allies=allies,
+                               network=network,
                                lead=dataclasses.replace(s.lead, election_period=12,
                                                         election_phase=3))
     return dataclasses.replace(cfg, scenario=scen)

@@ -111,7 +111,7 @@ def scenario_errors(cfg):
          "mandate_end=10 is not after its mission_start"),
         (dict(allies=dataclasses.replace(cfg.scenario.allies,
                                          roster={"France": AllySpec(capacity=0.8)})),
-         "roster.France.force is missing"),
+         "roster.France: give its force"),
         (dict(allies=dataclasses.replace(cfg.scenario.allies,
                                          roster={"France": AllySpec(force=5000.0)})),
          "roster.France.capacity is missing"),

@@ -1,4 +1,4 @@
-"""Pattern-oriented validation (Grimm et al. 2005): patterns 1-6 of the model specification
+"""Pattern-oriented validation (Grimm et al. 2005): patterns 1-11 of the model specification
 (docs/references.md), each a statistical test over replicates on the shipped scenarios with default
 parameters, then the ablation table (:mod:`sim.analysis.ablation`).
 
@@ -265,7 +265,8 @@ def announcements(runs: int = 200, overrides=()) -> list[PatternResult]:
     month 42, against no announcement: members' expected presence and allies' troops in months
     37-41. (b) At month 36 it announces a withdrawal for month 48 and calls it off at month 40 (a
     reversal); at month 44 it pledges its full level for 12 months; against the same pledge
-    without the earlier reversal: the rise of expected presence in the month of the pledge.
+    without the earlier reversal: the rise of every ally's mean expected presence in the month of
+    the pledge.
     """
     base = compose(["scenario=baseline", "policy=steady", *overrides])
     m = "stabilisation"
@@ -286,8 +287,10 @@ def announcements(runs: int = 200, overrides=()) -> list[PatternResult]:
         EventSpec(kind="cancel_withdrawal", step=40, mission=m), pledge])
     plain = _with_events(base, [pledge])
     ra, rb = _run(rev, runs), _run(plain, runs)
-    rise_rev = ra.missions["expected_presence"][44, :, j] - ra.missions["expected_presence"][43, :, j]
-    rise = rb.missions["expected_presence"][44, :, j] - rb.missions["expected_presence"][43, :, j]
+    # every ally's expectation, so that who happens to be a member does not blur the comparison
+    key = "expected_presence_all"
+    rise_rev = ra.missions[key][44, :, j] - ra.missions[key][43, :, j]
+    rise = rb.missions[key][44, :, j] - rb.missions[key][43, :, j]
     less = float(np.mean(rise_rev < rise))
     return [
         PatternResult("7a announced withdrawal bites early", "share of runs with lower members' "
@@ -307,8 +310,159 @@ def announcements(runs: int = 200, overrides=()) -> list[PatternResult]:
     ]
 
 
+def _members_over_time(cfg, runs, seed=11):
+    """Run ``cfg`` and keep every step's membership (T + 1, R, M, N) and contributions."""
+    e = Ensemble(cfg, seeds=seed, runs=range(runs))
+    member, contribution = [e.state.allies.member.copy()], [e.state.allies.contribution.copy()]
+    active = [e.state.missions.active.copy()]
+    while e.state.step < e.world.horizon:
+        e.step()
+        member.append(e.state.allies.member.copy())
+        contribution.append(e.state.allies.contribution.copy())
+        active.append(e.state.missions.active.copy())
+    return e, np.array(member), np.array(contribution), np.array(active)
+
+
+def filling_the_gap(runs: int = 200, overrides=()) -> list[PatternResult]:
+    """Pattern 8. A consulted, announced drawdown of the lead's troops with its enablers kept is at
+    least partly filled by the allies: their troops do not fall by more than the lead's cut.
+
+    ``sahel`` with default parameters, paired: in 2018-01 the lead announces, consulted, a cut of
+    half its troops in Barkhane for 2018-07 (enablers kept), against no announcement; the allies'
+    troops in Barkhane over the 12 months after the cut, against the lead's cut (~450).
+
+    A calibration target, not validation: France's reaction in the scenario (cooperation slope
+    0.5, substitution 0.8) was set from its Sahel record; with the generic conditional-cooperator
+    slope (1.1) the allies' troops fall by ~1.6 times the lead's cut.
+    """
+    base = compose(["scenario=sahel", *overrides])
+    m = "barkhane"
+    cut = EventSpec(kind="announce_withdrawal", date="2018-01", mission=m, after=6, fraction=0.5,
+                    enablers=False, consulted=True)
+    r0, r1 = _run(base, runs), _run(_with_events(base, [cut]), runs)
+    j = list(r0.world.mission_names).index(m)
+    start = 42                                   # 2018-01 is step 42 (start 2014-08)
+    window = slice(start + 6, start + 18)
+    lead_cut = (r0.missions["lead_troops"][window, :, j]
+                - r1.missions["lead_troops"][window, :, j]).mean(axis=0)
+    ally_change = (r1.missions["ally_troops"][window, :, j]
+                   - r0.missions["ally_troops"][window, :, j]).mean(axis=0)
+    ratio = ally_change / np.maximum(lead_cut, 1e-9)
+    filled = float(np.mean(ratio > -1.0))
+    med = float(np.median(ratio))
+    return [PatternResult(
+        "8 allies fill a drawdown", "median change of allies' troops per troop the lead cut "
+        "(share of runs where they fall by less than the cut)", med,
+        "> -1 in the median and in >= 75% of runs", med > -1.0 and filled >= 0.75,
+        f"lead's cut {np.median(lead_cut):.0f}; allies {np.median(ally_change):+.0f} "
+        f"(fall by less than the cut in {filled:.0%} of runs)",
+        "the essay (Sahel, 2018-20: 'European powers filled the gap'); Olson & Zeckhauser (1966)",
+        "calibration")]
+
+
+def syria_residual(runs: int = 200, overrides=()) -> list[PatternResult]:
+    """Pattern 9. In ``syria``, with the residual force and air power kept after October 2019,
+    France and the UK stay in the ground mission (to the horizon, 2020-06).
+
+    The historical background conduct (``policy=impulsive``) and default parameters.
+    """
+    cfg = compose(["scenario=syria", "policy=impulsive", *overrides])
+    e, member, _, _ = _members_over_time(cfg, runs)
+    names = list(e.world.ally_names)
+    j = list(e.world.mission_names).index("syria_ground")
+    fr, uk = names.index("France"), names.index("UK")
+    oct19 = 22
+    before = member[oct19 - 1, :, j, fr] & member[oct19 - 1, :, j, uk]
+    both = member[-1, :, j, fr] & member[-1, :, j, uk]
+    share = float(np.mean(both))
+    return [PatternResult(
+        "9 Syria: France and the UK stay", "share of runs with both in the ground mission in "
+        "2020-06", share, ">= 0.75", share >= 0.75,
+        f"both in before October 2019 in {np.mean(before):.0%} of runs",
+        "SOURCES.md: after October 2019 the US kept ~500-600 troops and its air power; French and "
+        "British special forces stayed [M]", "validation")]
+
+
+def minusma_wave(runs: int = 200, overrides=()) -> list[PatternResult]:
+    """Pattern 10. MINUSMA's exits cluster after the first large contributor leaves: other
+    contributors' exits in the 6 months after its exit against the 6 months before.
+
+    ``sahel`` with default parameters; a large contributor sends at least 500 troops in the month
+    before it leaves (Egypt ~1,050, Germany ~1,100, Chad ~1,400: SOURCES.md). The first large exit
+    is sought in the window of the historical wave, 2021-07 to 2023-06. The exits are not scripted
+    (their causes are: the junta's hostility, the French departure).
+    """
+    cfg = compose(["scenario=sahel", *overrides])
+    e, member, contribution, active = _members_over_time(cfg, runs)
+    j = list(e.world.mission_names).index("minusma")
+    mem, con = member[:, :, j, :], contribution[:, :, j, :]
+    exits = mem[:-1] & ~mem[1:] & active[1:, :, j, :]          # (T, R, N): exit in month t + 1
+    after, before, firsts = [], [], []
+    # the wave of 2022-23: the first large exit from 2021-07 (step 84) to 2023-06 (step 107)
+    lo, hi = 84, 107
+    early = 0
+    for r in range(mem.shape[1]):
+        large = exits[:, r, :] & (con[:-1, r, :] >= 500.0)
+        early += bool(large[:lo - 1].any())
+        large[:lo - 1] = False
+        large[hi:] = False
+        if not large.any():
+            continue
+        t0 = int(np.argmax(large.any(axis=1)))
+        who = large[t0]
+        others = exits[:, r, :] & ~who
+        after.append(others[t0 + 1:t0 + 7].sum())
+        before.append(others[max(t0 - 6, 0):t0].sum())
+        firsts.append(t0 + 1)
+    n = len(after)
+    if n == 0:
+        return [PatternResult("10 MINUSMA exits follow a large exit", "runs with a large "
+                              "contributor's exit", 0.0, "> 0", False, "no large exit in any run",
+                              "SOURCES.md (MINUSMA exodus 2022-23)", "validation")]
+    after, before = np.array(after), np.array(before)
+    more = float(np.mean(after > before))
+    p = (stats.wilcoxon(after - before, alternative="greater").pvalue
+         if np.any(after != before) else 1.0)
+    year = 2014 + (7 + np.median(firsts) - 1) // 12
+    return [PatternResult(
+        "10 MINUSMA exits follow a large exit", "other exits in the 6 months after the first "
+        "large contributor's exit minus the 6 months before (mean)",
+        float(np.mean(after - before)), "> 0, Wilcoxon p < 0.01", bool(np.mean(after - before) > 0
+                                                                     and p < 0.01),
+        f"{n} of {runs} runs with a large exit in 2021-07..2023-06 (median year {year:.0f}); more "
+        f"exits after in {more:.0%}; p = {p:.1e}; {early} runs had a large exit before 2021-07",
+        "Côte d'Ivoire, Nov 2022: 'other important countries are withdrawing ... no reason for us "
+        "to stay' (SOURCES.md)", "validation")]
+
+
+def lasting_exits(runs: int = 200, overrides=()) -> list[PatternResult]:
+    """Pattern 11. Fewer than 20% of voluntary exits are reversed within 12 months.
+
+    Pooled over ``baseline`` (steady), ``sahel`` and ``syria`` with default parameters. The
+    minimum absence (``decision.min_absence``, 6 months) alone cannot pass it: an ally may return in
+    months 7-12; without the commitment mechanism (``mechanisms.commitment=0``) 87-97% of exits are
+    reversed (docs/ODD.md, churn).
+    """
+    from sim.core.recording import churn
+    total, reversed_ = 0.0, 0.0
+    parts = []
+    for scen in (["scenario=baseline", "policy=steady"], ["scenario=sahel"],
+                 ["scenario=syria", "policy=impulsive"]):
+        c = churn(_run(compose([*scen, *overrides]), runs).summary)
+        total += c["voluntary_exits"]
+        reversed_ += c["share_reversed_12m"] * c["voluntary_exits"] if c["voluntary_exits"] else 0
+        parts.append(f"{scen[0].split('=')[1]} {c['share_reversed_12m']:.2f} of "
+                     f"{c['voluntary_exits']:.0f}")
+    share = reversed_ / total if total else float("nan")
+    return [PatternResult(
+        "11 exits last", "share of voluntary exits reversed within 12 months", share, "< 0.2",
+        bool(share < 0.2), "; ".join(parts),
+        "Tago (2009), Mello (2020): defections from the Iraq coalition and the MINUSMA leavers of "
+        "2022-23 did not return within a year (SOURCES.md)", "validation")]
+
+
 PATTERNS = (asymmetry, enablers, collapse, two_speeds, clustered_exits_and_elections,
-            announcements)
+            announcements, filling_the_gap, syria_residual, minusma_wave, lasting_exits)
 
 
 def run_all(runs: int = 200, overrides=()) -> pd.DataFrame:
@@ -324,7 +478,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sim.validate", description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=200, help="replicates per experiment")
     ap.add_argument("--no-ablation", action="store_true", help="skip the ablation table")
+    ap.add_argument("--known-failures", default="",
+                    help="comma-separated pattern numbers known to fail (e.g. 9): exit 0 only if "
+                         "exactly these fail, so CI notices both a new failure and a fixed one")
     args = ap.parse_args(argv)
+    known = {k.strip() for k in args.known_failures.split(",") if k.strip()}
     df = run_all(args.runs)
     pd.set_option("display.max_colwidth", 90)
     pd.set_option("display.width", 200)
@@ -338,6 +496,15 @@ def main(argv=None) -> int:
           "do not count as validation)")
     if not args.no_ablation:
         print_ablation(args.runs)
+    if known:
+        failed = {str(p).split()[0] for p in df.loc[~df["passed"], "pattern"]}
+        if failed != known:
+            print(f"error: expected exactly patterns {sorted(known)} to fail, got "
+                  f"{sorted(failed) or 'none'}: update --known-failures (and the open issue)",
+                  file=sys.stderr)
+            return 1
+        print(f"known failures (open modelling work, see CHANGELOG.md): {', '.join(sorted(known))}")
+        return 0
     return 1 if n_fail else 0
 
 

@@ -14,7 +14,7 @@ from sim.core.events import check_event
 from sim.errors import ConfigError
 
 __all__ = ["check_config", "check_policy", "check_scenario", "check_params", "month_index",
-           "event_step", "check_name"]
+           "event_step", "check_name", "step_of", "admin_step"]
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})$")
 RULE_GROUPS = ("trust", "decision", "operations", "capacity", "grievance", "mechanisms")
@@ -54,6 +54,25 @@ def event_step(scenario: ScenarioConfig, event, path: str) -> int:
                           "months from")
     return month_index(event.date, f"{path}.date") - month_index(scenario.start,
                                                                  "scenario.start") + 1
+
+
+def step_of(scenario: ScenarioConfig, value, path: str) -> int:
+    """A scenario time given as a step (a whole number) or a ``YYYY-MM`` date (counted from
+    ``scenario.start``: the start month is step 1)."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{path}={value!r} must be a step (a whole number) or a date YYYY-MM")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value == int(value):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{path}={value!r} must be a step (a whole number) or a date YYYY-MM")
+    if scenario.start is None:
+        raise ConfigError(f"{path}={value!r} is a date and needs scenario.start (YYYY-MM) to count "
+                          "months from")
+    return month_index(value, path) - month_index(scenario.start, "scenario.start") + 1
 
 
 def check_config(cfg: RunConfig) -> None:
@@ -107,7 +126,7 @@ def _check_allies(s: ScenarioConfig) -> None:
     check_params("scenario.allies", a)
     for lo in ("capacity", "threat", "cost_sensitivity", "exit_threshold", "opposition",
                "election_period", "horizon", "trust_prior", "sensitivity", "memory", "exposure",
-               "cooperation_slope", "fear"):
+               "cooperation_slope", "fear", "substitution"):
         low, high = getattr(a, f"{lo}_min"), getattr(a, f"{lo}_max")
         if low > high:
             raise ConfigError(f"scenario.allies.{lo}_min={low} exceeds "
@@ -121,8 +140,24 @@ def _check_allies(s: ScenarioConfig) -> None:
         rp = f"scenario.allies.roster.{name}"
         if name in generated:
             raise ConfigError(f"{rp}: the name {name!r} is taken by a generated ally")
-        if r.force < 0:
-            raise ConfigError(f"{rp}.force is missing (deployable personnel, required)")
+        if r.force is None and not r.troops:
+            raise ConfigError(f"{rp}: give its force (deployable personnel) or its troops per "
+                              "mission (known contingents)")
+        for mname, v in r.troops.items():
+            if mname not in missions:
+                raise ConfigError(f"{rp}.troops: unknown mission {mname!r} "
+                                  f"(known: {', '.join(missions)})")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 <= v <= 1e7):
+                raise ConfigError(f"{rp}.troops.{mname}={v!r} is out of range: allowed a number of "
+                                  "personnel in [0, 1e7]")
+        if r.troops and r.capacity == 0:
+            raise ConfigError(f"{rp}.capacity=0 cannot send the troops it is given: capacity must "
+                              "be > 0 where troops are listed")
+        if r.available_from is not None:
+            step = step_of(s, r.available_from, f"{rp}.available_from")
+            if not 1 <= step <= s.horizon:
+                raise ConfigError(f"{rp}.available_from={r.available_from!r} is outside the "
+                                  f"horizon [1, {s.horizon}]")
         if r.capacity < 0:
             raise ConfigError(f"{rp}.capacity is missing (military capacity in [0, 1], required)")
         check_params(rp, r)
@@ -147,9 +182,23 @@ def _check_missions(s: ScenarioConfig) -> None:
         if m.kind not in ("stabilisation", "core"):
             raise ConfigError(f"{mp}.kind={m.kind!r}: allowed 'stabilisation' or 'core'")
         check_params(mp, m)
-        if m.mandate_end is not None and not 1 <= m.mandate_end <= s.horizon:
-            raise ConfigError(f"{mp}.mandate_end={m.mandate_end} is outside the horizon "
-                              f"[1, {s.horizon}]")
+        for key in ("mandate_end", "renewal"):
+            value = getattr(m, key)
+            if value is not None and not 1 <= step_of(s, value, f"{mp}.{key}") <= s.horizon:
+                raise ConfigError(f"{mp}.{key}={value!r} is outside the horizon [1, {s.horizon}]"
+                                  + (f" (step {step_of(s, value, mp)})"
+                                     if isinstance(value, str) else ""))
+        if m.successor is not None:
+            if m.successor not in s.missions or m.successor == name:
+                raise ConfigError(f"{mp}.successor={m.successor!r} is not another mission of the "
+                                  f"scenario (known: {', '.join(s.missions)})")
+            if m.mandate_end is None:
+                raise ConfigError(f"{mp}.successor={m.successor!r} needs a mandate_end (the date "
+                                  "the successor takes over)")
+        if m.renewal is not None and m.mandate_end is not None and \
+                step_of(s, m.renewal, mp) >= step_of(s, m.mandate_end, mp):
+            raise ConfigError(f"{mp}.renewal={m.renewal!r} is not before its "
+                              f"mandate_end={m.mandate_end!r}")
         if m.framework is not None and m.framework not in s.allies.roster:
             raise ConfigError(f"{mp}.framework={m.framework!r} is not in the roster "
                               f"(known: {', '.join(s.allies.roster) or 'none'})")
@@ -164,6 +213,10 @@ def _check_network(s: ScenarioConfig) -> None:
         raise ConfigError(f"scenario.network: k={net.k} must be >= 0 and p_rewire={net.p_rewire} "
                           "in [0, 1]")
     names = set(ally_names(s))
+    for bloc, members in net.blocs.items():
+        for name in members:
+            if name not in names:
+                raise ConfigError(f"scenario.network.blocs.{bloc}: unknown ally {name!r}")
     for j, edge in enumerate(net.edges):
         if len(edge) != 2:
             raise ConfigError(f"scenario.network.edges[{j}]={list(edge)}: an edge is two ally names")
@@ -182,8 +235,10 @@ def _check_administrations(s: ScenarioConfig) -> None:
                           "alternate")
     for j, change in enumerate(adm.schedule):
         cp = f"scenario.administrations.schedule[{j}]"
-        if not 1 <= change.step <= s.horizon:
-            raise ConfigError(f"{cp}.step={change.step} is outside the horizon [1, {s.horizon}]")
+        step = admin_step(s, change, cp)
+        if not 1 <= step <= s.horizon:
+            raise ConfigError(f"{cp}: step {step} is outside the horizon [1, {s.horizon}]"
+                              + (f" (date {change.date})" if change.date else ""))
         if change.policy not in known:
             raise ConfigError(f"{cp}.policy={change.policy!r} is not a registered policy "
                               f"(known: {', '.join(known)})")
@@ -198,6 +253,11 @@ def _check_administrations(s: ScenarioConfig) -> None:
                           "policies")
     if not 0.0 <= adm.p_change <= 1.0:
         raise ConfigError(f"scenario.administrations.p_change={adm.p_change}: allowed [0, 1]")
+
+
+def admin_step(s: ScenarioConfig, change, path: str) -> int:
+    """The step at which a scheduled administration takes office (``step`` or ``date``)."""
+    return event_step(s, change, path)
 
 
 def _check_events(s: ScenarioConfig) -> None:
@@ -224,6 +284,7 @@ def _check_events(s: ScenarioConfig) -> None:
                               f"mission {ev.mission!r} before it starts (step "
                               f"{starts[ev.mission]})")
     for name, m in s.missions.items():
-        if name in starts and m.mandate_end is not None and m.mandate_end <= starts[name]:
+        if name in starts and m.mandate_end is not None and \
+                step_of(s, m.mandate_end, name) <= starts[name]:
             raise ConfigError(f"scenario.missions.{name}.mandate_end={m.mandate_end} is not after "
                               f"its mission_start (step {starts[name]})")

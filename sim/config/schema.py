@@ -108,7 +108,21 @@ class DecisionConfig:
     member_cost: float = param(0.02, 0.0, 1.0, "cost of membership alone (before cost sensitivity)")
     grievance_weight: float = param(0.5, 0.0, 10.0, "weight of grievance in the membership utility")
     peer_weight: float = param(0.1, 0.0, 10.0, "pull of network neighbours that are members")
-    noise_scale: float = param(0.05, 0.0, 1.0, "scale of the logistic noise in the utility")
+    noise_scale: float = param(0.02, 0.0, 1.0, "scale of the month-to-month logistic noise in the "
+                               "utility (news, a debate, a cabinet's mood)")
+    taste_scale: float = param(0.05, 0.0, 1.0, "scale of each ally's lasting taste for each mission "
+                               "(logistic, drawn once): heterogeneity that does not flicker")
+    publicness: float = param(0.4, 0.0, 1.0, "share of a working mission's value an ally gets "
+                              "whether or not it takes part (0: a club good; 1: a pure public good, "
+                              "Olson & Zeckhauser 1966); declared, swept")
+    reentry_cost: float = param(0.1, 0.0, 10.0, "extra utility a former member needs to rejoin a "
+                                "mission it left (redeployment, political cost); declared, swept")
+    min_absence: int = param(6, 0, 120, "months a government that left a mission stays out at "
+                             "least (force generation and a new mandate); declared, swept",
+                             unit="months")
+    tie_weight: float = param(0.5, 0.0, 1.0, "weight of tied partners' exits (network neighbours: "
+                              "bilateral ties, shared units, blocs) in the departed share an ally "
+                              "reads, against the coalition-wide share")
     join_threshold: float = param(0.12, -10.0, 10.0, "utility above which a non-member joins")
     leave_threshold: float = param(0.0, -10.0, 10.0, "utility below which a member leaves "
                                    "(<= join_threshold: hysteresis)")
@@ -217,6 +231,15 @@ class MechanismsConfig:
     peers: float = param(1.0, 0.0, 1.0, "the pull of network neighbours that are members")
     expectations: float = param(1.0, 0.0, 1.0, "expectations that look ahead: 0 is myopic "
                                 "(allies read only the lead's current action)")
+    commitment: float = param(1.0, 0.0, 1.0, "decisions as commitments: the re-entry cost, the "
+                              "minimum absence and election exits that last a term (0: an ally "
+                              "may rejoin the next month at no cost)")
+    public_good: float = param(1.0, 0.0, 1.0, "success as a public good (decision.publicness): 0 "
+                               "makes it a club good for members only")
+    substitution: float = param(1.0, 0.0, 1.0, "substituters who fill the gap others leave (0: "
+                                "every reaction function slopes upward or is flat)")
+    ties: float = param(1.0, 0.0, 1.0, "exits of tied partners weigh more than strangers' (0: "
+                        "only the coalition-wide departed share)")
 
 
 @dataclass(frozen=True)
@@ -238,6 +261,9 @@ class PolicyConfig:
     enabler_floor: float = param(1.0, 0.0, 1.0, "share of initial enablers kept in the end")
     p_consult: float = param(1.0, 0.0, 1.0, "probability an ally is consulted in a month")
     demand: float = param(0.0, 0.0, 1.0, "burden-sharing demand on allies")
+    conditionality: float = param(0.0, 0.0, 1.0, "how far the lead ties its own presence to "
+                                  "allies meeting its demand (leverage): a demand then moves even "
+                                  "allies that doubt the lead")
     pledge_horizon: int = param(12, 0, 1200, "months covered by the pledges it announces "
                                 "(0: no pledges)")
     p_impulse: float = param(0.0, 0.0, 1.0, "probability per month and mission of announcing an "
@@ -257,10 +283,17 @@ class PolicyConfig:
 
 @dataclass  # not frozen: OmegaConf makes dict values of frozen classes read-only
 class AllySpec:
-    """A named ally in a scenario roster (keyed by its name). ``force`` and ``capacity`` are
-    required; any other attribute left out (None) is drawn from the scenario's distributions."""
+    """A named ally in a scenario roster (keyed by its name). ``capacity`` and one of ``force`` or
+    ``troops`` are required; any other attribute left out (None) is drawn from the scenario's
+    distributions.
 
-    force: float = param(-1.0, 0.0, 1e8, "deployable personnel (required)", unit="personnel")
+    ``troops`` gives known contingents per mission (personnel): the ally can then serve only in
+    those missions, and the model derives its deployable force in each from the contingent (the
+    contingent is what it sends at ``allies.contingent_effort``). ``available_from`` (``YYYY-MM``
+    or a step) holds the ally out of every mission until then (a late arrival)."""
+
+    force: Optional[float] = param(None, 0.0, 1e8, "deployable personnel (required unless troops "
+                                   "are given)", unit="personnel")
     capacity: float = param(-1.0, 0.0, 1.0, "military capacity (required)")
     threat: Optional[float] = param(None, 0.0, 1.0, "threat perception in every mission")
     threat_by_mission: dict[str, float] = field(default_factory=dict)
@@ -273,6 +306,10 @@ class AllySpec:
     election_phase: Optional[int] = param(None, 0, 1199, "month of the first election",
                                           unit="months")
     cooperation_slope: Optional[float] = param(None, 0.0, 1.5, "conditional-cooperation slope")
+    substitution: Optional[float] = param(None, 0.0, 2.0, "substitution: effort added per unit of "
+                                          "the gap the others leave, at full threat perception")
+    troops: dict[str, float] = field(default_factory=dict)
+    available_from: Any = None
     fear: Optional[float] = param(None, -1.0, 1.0, "fear of abandonment (> 0) or entrapment (< 0)")
     horizon: Optional[int] = param(None, 1, 120, "decision horizon (months)", unit="months")
     trust_prior: Optional[float] = param(None, 0.0, 1.0, "prior trust in the lead",
@@ -322,6 +359,13 @@ class AlliesConfig:
                                 "(its stance)")
     exposure_max: float = param(1.5, 0.0, 10.0, "most exposure to what the administration says")
     p_free_rider: float = param(0.3, 0.0, 1.0, "share of free riders (Fischbacher et al. 2001)")
+    p_substituter: float = param(0.15, 0.0, 1.0, "share of substituters among the rest: allies "
+                                 "that fill the gap others leave (Olson & Zeckhauser 1966; "
+                                 "declared, swept)")
+    substitution_min: float = param(0.3, 0.0, 2.0, "lowest substitution of a substituter")
+    substitution_max: float = param(0.8, 0.0, 2.0, "highest substitution of a substituter")
+    contingent_effort: float = param(0.6, 0.0, 1.0, "effort at which a roster ally sends the "
+                                     "contingent its 'troops' give", lo_open=True)
     cooperation_slope_min: float = param(0.6, 0.0, 1.5, "lowest slope of a conditional cooperator")
     cooperation_slope_max: float = param(0.95, 0.0, 1.5, "highest slope of a conditional cooperator")
     fear_min: float = param(-0.5, -1.0, 1.0, "lowest fear (< 0 fears entrapment)")
@@ -345,7 +389,11 @@ class MissionSpec:
                                  unit="personnel")
     partner_capacity: float = param(0.3, 0.0, 1.0, "initial local partner capacity")
     partner_dependence: float = param(0.7, 0.0, 1.0, "initial dependence on the lead's enablers")
-    mandate_end: Optional[int] = None
+    mandate_end: Any = None
+    renewal: Any = None
+    renewal_period: int = param(0, 0, 1200, "months between renewal decisions after the first "
+                                "(0: one renewal decision)", unit="months")
+    successor: Optional[str] = None
     framework: Optional[str] = None
 
 
@@ -358,6 +406,7 @@ class NetworkConfig:
     p_rewire: float = 0.1
     seed: int = 0
     edges: list[list[str]] = field(default_factory=list)
+    blocs: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -370,7 +419,8 @@ class LeadConfig:
 
 @dataclass(frozen=True)
 class AdministrationChange:
-    step: int = -1
+    step: Optional[int] = None
+    date: Optional[str] = None
     policy: str = "???"
 
 
@@ -407,6 +457,13 @@ class EventSpec:
     size: Any = None
     policy: Optional[str] = None
     after: Any = None
+    personnel: Any = None
+    months: Any = None
+    threat: Any = None
+    opposition: Any = None
+    cost: Any = None
+    leave: Any = None
+    risk: Any = None
 
 
 @dataclass(frozen=True)

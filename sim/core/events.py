@@ -43,6 +43,13 @@ class Event:
     size: float = 0.0
     policy: int = -1
     after: int = 0
+    personnel: float = 0.0
+    months: int = -1
+    threat: float = 0.0
+    opposition: float = 0.0
+    cost: float = 0.0
+    leave: bool = True
+    risk: float = 0.0
     label: str = ""
 
 
@@ -61,6 +68,15 @@ EVENT_FIELDS: dict[str, tuple[type, tuple[float, float] | None, str]] = {
     "size": (float, (0.0, 100.0), "size of the domestic shock (bad evidence, before w-)"),
     "policy": (str, None, "the policy the new administration brings"),
     "after": (int, (1, 1200), "months from the announcement to the withdrawal"),
+    "personnel": (float, (0.0, 1e8), "the lead's troops in the mission from now on (personnel; "
+                  "above the start: a surge)"),
+    "months": (int, (0, 1200), "months the ally stays out at least (default: "
+               "decision.min_absence)"),
+    "threat": (float, (-1.0, 1.0), "change in the ally's threat perception (every mission)"),
+    "opposition": (float, (-1.0, 1.0), "change in the ally's domestic opposition"),
+    "cost": (float, (-10.0, 10.0), "change in the ally's cost sensitivity"),
+    "leave": (bool, None, "the lead also leaves the theatre (troops and enablers withdrawn)"),
+    "risk": (float, (-1.0, 1.0), "change in the mission's casualty risk"),
 }
 
 
@@ -132,14 +148,89 @@ def _reversal(s, ev, step):
 
 
 def _abandon_partner(s, ev, step):
+    """The lead cuts a share ``fraction`` of its support for the local partner (capacity building
+    and enabler cover); with ``leave`` it also leaves the theatre. Unconsulted and without notice
+    unless the event says otherwise."""
     j, lead, mo = ev.mission, s.lead, s.month
+    cut = ev.fraction * lead.partner_support[:, j]
+    lead.partner_support[:, j] = lead.partner_support[:, j] - cut
+    mo.abandoned[:, j] += cut
+    if ev.leave:
+        lead.prev_cut_troops[:, j] = lead.cut_troops[:, j]
+        lead.prev_cut_enablers[:, j] = lead.cut_enablers[:, j]
+        lead.cut_troops[:, j] = 1.0
+        lead.cut_enablers[:, j] = 1.0
+        mo.unconsulted[:, j] |= not ev.consulted
+        mo.no_notice[:, j] |= not ev.notice
+
+
+def _support_partner(s, ev, step):
+    """The lead restores a share ``fraction`` of the support for the local partner it had cut."""
+    j, lead = ev.mission, s.lead
+    lead.partner_support[:, j] = lead.partner_support[:, j] + ev.fraction * (
+        1.0 - lead.partner_support[:, j])
+
+
+def _lead_troops(s, ev, step):
+    """The lead sets its troops in a mission to ``personnel`` (a surge above the start, or a
+    drawdown below it); a drawdown is observed like a withdrawal (consulted, notice as given)."""
+    j, lead, mo = ev.mission, s.lead, s.month
+    t0 = lead.troops0[:, j]
+    had = t0 > 0.0
+    lead.troops0[:, j] = np.where(had, t0, ev.personnel)   # a mission the lead had no troops in
     lead.prev_cut_troops[:, j] = lead.cut_troops[:, j]
-    lead.prev_cut_enablers[:, j] = lead.cut_enablers[:, j]
-    lead.cut_troops[:, j] = 1.0
-    lead.cut_enablers[:, j] = 1.0
-    mo.abandoned[:, j] = 1.0
-    mo.unconsulted[:, j] = True
-    mo.no_notice[:, j] = True
+    lead.cut_troops[:, j] = 0.0
+    lead.troop_scale[:, j] = np.where(had, ev.personnel / np.where(had, t0, 1.0), 1.0)
+    mo.unconsulted[:, j] |= not ev.consulted
+    mo.no_notice[:, j] |= not ev.notice
+
+
+def _missions_of(s, ev):
+    return slice(None) if ev.mission < 0 else slice(ev.mission, ev.mission + 1)
+
+
+def _ally_exit(s, ev, step):
+    """A scripted exit of an ally (from one mission, or every mission): it stays out ``months``
+    (default: ``decision.min_absence``, applied by the decide phase)."""
+    js, i, a = _missions_of(s, ev), ev.ally, s.allies
+    s.month.forced_out[:, js, i] = True
+    if ev.months >= 0:
+        a.absent_until[:, js, i] = np.maximum(a.absent_until[:, js, i], step + ev.months)
+
+
+def _ally_entry(s, ev, step):
+    """A scripted entry (or late arrival) of an ally into a mission: it joins this month, whatever
+    its utility, and decides for itself from then on."""
+    s.month.forced_in[:, ev.mission, ev.ally] = True
+    s.allies.absent_until[:, ev.mission, ev.ally] = -1
+
+
+def _home_attack(s, ev, step):
+    """An attack at home on an ally: its threat perception rises by ``threat`` of the way to 1 in
+    every mission, and so does the outlook it drifts back to (the attack changes its view of the
+    threat, not only this month's)."""
+    i, a = ev.ally, s.allies
+    jump = ev.threat
+    a.perception[:, :, i] = a.perception[:, :, i] + jump * (1.0 - a.perception[:, :, i])
+    a.baseline[:, :, i] = a.baseline[:, :, i] + jump * (1.0 - a.baseline[:, :, i])
+
+
+def _mission_shock(s, ev, step):
+    """A change in a mission's conditions: its casualty risk (a hostile host, an adversary's
+    surge) and its threat, clipped to [0, 1]."""
+    j, ms = ev.mission, s.missions
+    ms.risk[:, j] = np.clip(ms.risk[:, j] + ev.risk, 0.0, 1.0)
+    ms.threat[:, j] = np.clip(ms.threat[:, j] + ev.threat, 0.0, 1.0)
+
+
+def _ally_shock(s, ev, step):
+    """A shock to one ally: changes in its threat perception (and outlook), domestic opposition and
+    cost sensitivity, clipped to their ranges."""
+    i, a = ev.ally, s.allies
+    a.perception[:, :, i] = np.clip(a.perception[:, :, i] + ev.threat, 0.0, 1.0)
+    a.baseline[:, :, i] = np.clip(a.baseline[:, :, i] + ev.threat, 0.0, 1.0)
+    a.opposition[:, :, i] = np.clip(a.opposition[:, :, i] + ev.opposition, 0.0, 1.0)
+    a.cost_sensitivity[:, :, i] = np.maximum(a.cost_sensitivity[:, :, i] + ev.cost, 0.0)
 
 
 def _announcement(s, ev, step):
@@ -187,6 +278,7 @@ class EventKind:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     effect: Callable[..., None]
+    defaults: tuple[tuple[str, object], ...] = ()
 
 
 EVENT_KINDS: dict[str, EventKind] = {k.name: k for k in (
@@ -205,9 +297,28 @@ EVENT_KINDS: dict[str, EventKind] = {k.name: k for k in (
               ("mission",), ("fraction", "enablers", "troops"), _deployment),
     EventKind("reversal", "the lead undoes its last withdrawal (a broken word)",
               ("mission",), (), _reversal),
-    EventKind("abandon_partner", "the lead leaves the local partner: everything withdrawn, "
-              "unconsulted, without notice (bad evidence for every ally)",
-              ("mission",), (), _abandon_partner),
+    EventKind("abandon_partner", "the lead cuts a share (`fraction`, default all) of its "
+              "support for the local partner (bad evidence for every ally); with `leave` "
+              "(default true) it also leaves the theatre, unconsulted and without notice unless "
+              "said", ("mission",), ("fraction", "leave", "consulted", "notice"),
+              _abandon_partner),
+    EventKind("support_partner", "the lead restores a share (`fraction`) of the support for the "
+              "local partner it had cut", ("mission",), ("fraction",), _support_partner),
+    EventKind("lead_troops", "the lead sets its troops in a mission to `personnel` (a surge "
+              "above the start or a drawdown below it)", ("mission", "personnel"),
+              ("consulted", "notice"), _lead_troops, (("consulted", True), ("notice", True))),
+    EventKind("ally_exit", "a named ally leaves a mission (every mission if none given) and stays "
+              "out at least `months`", ("ally",), ("mission", "months"), _ally_exit),
+    EventKind("ally_entry", "a named ally joins a mission now (an entry or a late arrival)",
+              ("ally", "mission"), (), _ally_entry),
+    EventKind("home_attack", "an attack at home on a named ally: its threat perception rises by "
+              "`threat` of the way to 1 (default 0.3) in every mission", ("ally",), ("threat",),
+              _home_attack, (("threat", 0.3),)),
+    EventKind("mission_shock", "a change in a mission's casualty risk (a hostile host, an "
+              "adversary's surge) and threat", ("mission",), ("risk", "threat"), _mission_shock),
+    EventKind("ally_shock", "a shock to a named ally's threat perception, domestic opposition or "
+              "cost sensitivity (changes, clipped to their ranges)", ("ally",),
+              ("threat", "opposition", "cost"), _ally_shock),
     EventKind("election", "an election in an ally (ally given) or in the lead", (), ("ally",),
               _election),
     EventKind("administration", "a new administration takes office with the given policy",
@@ -261,6 +372,11 @@ def check_event(ev, path: str, *, missions, allies, policies) -> None:
                                   f"[{lo:g}, {hi:g}] ({doc})")
     if ev.kind == "domestic_shock" and ev.size == 0:
         raise ConfigError(f"{path}.size=0: a domestic shock needs a size > 0")
+    if ev.kind == "ally_shock" and not any(getattr(ev, k) for k in ("threat", "opposition",
+                                                                     "cost")):
+        raise ConfigError(f"{path}: an ally_shock needs a nonzero threat, opposition or cost")
+    if ev.kind == "mission_shock" and not any(getattr(ev, k) for k in ("risk", "threat")):
+        raise ConfigError(f"{path}: a mission_shock needs a nonzero risk or threat")
     for name, known in (("mission", missions), ("ally", allies), ("policy", policies)):
         value = getattr(ev, name)
         if value is not None and value not in known:
@@ -268,7 +384,12 @@ def check_event(ev, path: str, *, missions, allies, policies) -> None:
             raise ConfigError(f"{path}: unknown {name} {value!r} (known: {listed})")
 
 
-def event_defaults() -> dict[str, object]:
-    """The value each field takes when an event leaves it out."""
-    return {"fraction": 1.0, "consulted": False, "notice": False, "enablers": True,
-            "troops": True, "size": 0.0, "level": 0.0, "horizon": 0, "after": 0}
+def event_defaults(kind: str | None = None) -> dict[str, object]:
+    """The value each field takes when an event (of ``kind``) leaves it out."""
+    out = {"fraction": 1.0, "consulted": False, "notice": False, "enablers": True,
+           "troops": True, "size": 0.0, "level": 0.0, "horizon": 0, "after": 0,
+           "personnel": 0.0, "months": -1, "threat": 0.0, "opposition": 0.0, "cost": 0.0,
+           "leave": True, "risk": 0.0}
+    if kind in EVENT_KINDS:
+        out.update(dict(EVENT_KINDS[kind].defaults))
+    return out

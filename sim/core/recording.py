@@ -18,7 +18,7 @@ from sim.core.world import World
 from sim.rules.aggregate import sum_allies, sum_missions
 
 __all__ = ["STEP_COLUMNS", "MISSION_COLUMNS", "ALLY_COLUMNS", "MEMBERSHIP_COLUMNS",
-           "SUMMARY_COLUMNS", "record_step", "gini_positive", "spells", "summarise",
+           "SUMMARY_COLUMNS", "record_step", "gini_positive", "spells", "summarise", "churn",
            "Recorder", "Results"]
 
 STEP_COLUMNS = (
@@ -27,13 +27,14 @@ STEP_COLUMNS = (
     "ally_troops", "lead_troops", "ally_burden_share", "ally_troop_share", "lead_effort",
     "lead_cost", "cost_building", "cost_consulting", "cost_pledges",
     "troop_gini", "countries_with_troops", "reversals",
-    "attacks", "spells_ended", "spell_months_ended", "spells_ongoing", "spell_months_ongoing",
-    "policy_index",
+    "attacks", "policy_index", "voluntary_exits", "rejoins",
+    "spells_ended", "spell_months_ended", "spells_ongoing", "spell_months_ongoing",
 )
 MISSION_COLUMNS = (
     "members", "contributors", "ally_troops", "lead_troops", "lead_enablers", "lead_level",
     "effectiveness", "eff_without_lead", "threat", "partner_capacity", "partner_dependence",
-    "ally_enablers", "ally_burden_share", "active", "expected_presence", "countries_with_troops",
+    "ally_enablers", "ally_burden_share", "active", "expected_presence",
+    "expected_presence_all", "countries_with_troops",
 )
 ALLY_COLUMNS = ("trust", "trust_leader", "trust_country", "honesty", "damage", "grievance",
                 "capacity", "missions", "contribution", "trust_prior", "sensitivity", "memory",
@@ -67,7 +68,8 @@ def _mean_allies(x):
     return sum_allies(x)[..., 0, 0] / x.shape[-1]
 
 
-def record_step(state: State, *, exits, joins, attacks, enabler_value, light=False):
+def record_step(state: State, *, exits, joins, attacks, enabler_value, light=False,
+                voluntary=None, rejoined=None):
     """One step's outputs.
 
     Burden is counted in troop-equivalents: a mission's troops plus its enablers valued at
@@ -77,7 +79,9 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
 
     Args:
         state: the state after the step.
-        exits, joins: (R, M, N) bool, this step's voluntary exits and joins.
+        exits, joins: (R, M, N) bool, this step's exits (scripted ones included) and joins.
+        voluntary, rejoined: (R, M, N) bool, the exits the allies chose, and the joins of allies
+            that had left the mission within 12 months (default: none).
         attacks: (R,) attacks this step.
         enabler_value: ``operations.enabler_troop_value`` (a number or (R, 1, 1)).
         light: skip what the per-run summaries do not use (trust quantiles, the Gini coefficient,
@@ -170,6 +174,10 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
         "reversals": np.asarray(reversals, dtype=np.float64),
         "attacks": np.asarray(attacks, dtype=np.float64),
         "policy_index": np.asarray(policy_index, dtype=np.float64),
+        "voluntary_exits": (np.zeros(trust.shape[:-1]) if voluntary is None
+                            else np.sum(voluntary, axis=(-2, -1)).astype(np.float64)),
+        "rejoins": (np.zeros(trust.shape[:-1]) if rejoined is None
+                    else np.sum(rejoined, axis=(-2, -1)).astype(np.float64)),
     }
     m_total = ally_effort_m + lead_effort_m
     mission = {
@@ -193,6 +201,8 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
             np.sum(member_f, axis=-1) > 0.0,
             np.sum(member_f * s["expected"], axis=-1) / np.maximum(np.sum(member_f, axis=-1), 1.0),
             np.mean(s["expected"], axis=-1)),
+        # every ally's mean expectation (members or not: free of who is a member)
+        "expected_presence_all": sum_allies(s["expected"])[..., 0] / s["expected"].shape[-1],
         "countries_with_troops": countries_m,
     }
     if light:
@@ -222,7 +232,7 @@ SUMMARY_COLUMNS = (
     "final_trust_leader", "final_trust_country", "final_honesty", "final_grievance",
     "total_exits", "total_reversals", "total_attacks", "final_capacity", "mean_lead_effort",
     "mean_lead_cost", "total_lead_cost",
-    "mean_ally_troop_share",
+    "mean_ally_troop_share", "exits_per_ally_year", "voluntary_exits", "exits_reversed_12m",
     "peak_countries_with_troops", "final_countries_with_troops", "mean_countries_with_troops",
     "completed_spells", "mean_completed_spell", "ongoing_spells", "mean_ongoing_spell",
 )
@@ -241,13 +251,19 @@ def _ratio(num, den):
 
 
 def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
-              is_core: np.ndarray) -> dict[str, np.ndarray]:
+              is_core: np.ndarray, n_allies: int = 1) -> dict[str, np.ndarray]:
     """Per-run summaries from the recorded trajectories.
 
     Args:
         steps: arrays shaped (T + 1, R) (row 0 is the initial state).
         missions: arrays shaped (T + 1, R, M).
         is_core: (M,) bool.
+
+    Churn: ``exits_per_ally_year`` counts the allies' voluntary exits (scripted ones left out) per
+    ally and year; ``voluntary_exits`` counts them; ``exits_reversed_12m`` counts those followed by a
+    return to the same mission within 12 months (the share reversed is the ratio of the two sums
+    over runs: :func:`churn`). Exits in the last 12 months of the horizon have had less time to be
+    reversed, so the share is a lower bound.
 
     ``months_to_half_peak``: months from the first peak of stabilisation-mission membership until
     membership first falls below half that peak; censored at the horizon (``half_peak_reached`` says
@@ -276,6 +292,8 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
         return np.ascontiguousarray(x[..., stab]).mean(axis=-1) if stab.any() else zeros
 
     eff_time = _over_time(missions["effectiveness"][1:])     # (R, M, T)
+    voluntary = _over_time(steps["voluntary_exits"][1:]).sum(axis=-1)
+    rejoins = _over_time(steps["rejoins"][1:]).sum(axis=-1)
     completed = _over_time(steps["spells_ended"][1:]).sum(axis=-1)
     return {
         "final_ally_burden_share": steps["ally_burden_share"][-1],
@@ -302,6 +320,9 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
         "mean_lead_cost": _over_time(steps["lead_cost"][1:]).mean(axis=-1),
         "total_lead_cost": _over_time(steps["lead_cost"][1:]).sum(axis=-1),
         "mean_ally_troop_share": _over_time(steps["ally_troop_share"][1:]).mean(axis=-1),
+        "exits_per_ally_year": voluntary / (max(n_allies, 1) * max(horizon, 1) / 12.0),
+        "voluntary_exits": voluntary,
+        "exits_reversed_12m": rejoins,
         "peak_countries_with_troops": steps["countries_with_troops"].max(axis=0),
         "final_countries_with_troops": steps["countries_with_troops"][-1],
         "mean_countries_with_troops": _over_time(steps["countries_with_troops"][1:]).mean(axis=-1),
@@ -311,6 +332,16 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
         "ongoing_spells": steps["spells_ongoing"][-1],
         "mean_ongoing_spell": _ratio(steps["spell_months_ongoing"][-1], steps["spells_ongoing"][-1]),
     }
+
+
+def churn(summary: pd.DataFrame) -> dict[str, float]:
+    """Churn over a set of runs: exits per ally-year (mean over runs) and the share of voluntary
+    exits reversed within 12 months (pooled: total reversed over total exits; NaN without exits)."""
+    exits = float(summary["voluntary_exits"].sum())
+    return {"exits_per_ally_year": float(summary["exits_per_ally_year"].mean()),
+            "share_reversed_12m": (float(summary["exits_reversed_12m"].sum()) / exits
+                                   if exits > 0 else float("nan")),
+            "voluntary_exits": exits}
 
 
 class Recorder:
@@ -370,14 +401,16 @@ class Recorder:
                                            axis=(-2, -1)).astype(np.float64),
         }
 
-    def record(self, state: State, *, enabler_value, exits=None, joins=None, attacks=None):
+    def record(self, state: State, *, enabler_value, exits=None, joins=None, attacks=None,
+               voluntary=None, rejoined=None):
         """Record the state after ``state.step`` months (exits, joins, attacks: the month's)."""
         r, m, n = state.shape
         if exits is None:
             exits = joins = np.zeros((r, m, n), dtype=bool)
             attacks = np.zeros(r)
         step_v, mission_v, ally_v = record_step(state, exits=exits, joins=joins, attacks=attacks,
-                                                enabler_value=enabler_value, light=self.light)
+                                                enabler_value=enabler_value, light=self.light,
+                                                voluntary=voluntary, rejoined=rejoined)
         t = self.t = state.step
         step_v.update(self._spells(state, t))
         for k, v in step_v.items():
@@ -410,7 +443,8 @@ class Recorder:
         tr = self.trajectories()
         steps, missions, allies = tr["steps"], tr["missions"], tr["allies"]
         return Results(world, np.asarray(seeds), np.asarray(runs), tuple(policy_names), steps,
-                       missions, allies, summarise(steps, missions, world.is_core),
+                       missions, allies, summarise(steps, missions, world.is_core,
+                                                   world.n_allies),
                        tr["memberships"])
 
 

@@ -54,6 +54,8 @@ class Purpose(IntEnum):
     INIT_MEMORY = 15
     INIT_EXPOSURE = 16
     INIT_PRIOR = 17
+    INIT_SUBSTITUTION = 18
+    INIT_TASTE = 19
     # dynamics
     DECISION_NOISE = 20
     ELECTION_EXIT = 21

@@ -39,7 +39,7 @@ from sim.rules import expectations as ex
 from sim.rules import missions as mis
 from sim.rules import policies as pol
 from sim.rules import trust as tr
-from sim.rules.aggregate import neighbour_share, sum_allies, sum_missions
+from sim.rules.aggregate import neighbour_count, neighbour_share, sum_allies, sum_missions
 
 if TYPE_CHECKING:
     from sim.core.setup import Setup
@@ -84,11 +84,17 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Decisions:
-    """Phase 6's result (``(R, M, N)``): exits, joins, and what the others put in."""
+    """Phase 6's result (``(R, M, N)``): exits, joins, and what the others put in.
+
+    ``exits`` are every member's exits from an active mission (scripted ones included);
+    ``voluntary`` those the ally chose; ``rejoined`` the joins of allies that had left the mission
+    within the last 12 months (an exit reversed)."""
 
     exits: np.ndarray
     joins: np.ndarray
     others: np.ndarray
+    voluntary: np.ndarray
+    rejoined: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,13 @@ def apply_events(state: State, *, setup: Setup, events: Iterable[Event] = ()) ->
     expiring = (w.mandate_end == t).reshape(1, -1, 1)
     mo.ended |= expiring & s.missions.active
     s.missions.active = s.missions.active & ~expiring
+    # a successor arrangement opens as its predecessor's mandate ends; renewal dates are focal:
+    # every member decides afresh whether to extend
+    s.missions.active = s.missions.active | (w.opens == t).reshape(1, -1, 1)
+    since = t - w.renewal
+    renewing = (since == 0) | ((w.renewal_period > 0) & (since > 0)
+                               & (np.remainder(since, np.maximum(w.renewal_period, 1)) == 0))
+    mo.focal |= renewing.reshape(1, -1, 1) & s.missions.active
 
     changed = mo.admin_policy >= 0
     new_index = np.where(changed, mo.admin_policy, lead.policy_index)
@@ -221,7 +234,7 @@ def lead_acts(state: State, *, setup: Setup, policy) -> LeadMoves:
         p_impulse=policy.p_impulse, notice=policy.impulse_notice,
         p_carry_out=policy.p_carry_out, p_return=policy.p_return)
     present = np.where(active, 1.0, 0.0) * (1.0 - out)
-    troops = lead.troops0 * frac_t * (1.0 - lead.cut_troops) * present
+    troops = lead.troops0 * lead.troop_scale * frac_t * (1.0 - lead.cut_troops) * present
     enablers = lead.enablers0 * frac_e * (1.0 - lead.cut_enablers) * present
     level = pol.action_level(troops, enablers, lead.troops0, troop_weight=tp.troop_weight)
     handover_possible = (policy.cut_start >= 0) | (policy.handover_threshold <= 1.0)
@@ -253,7 +266,8 @@ def lead_acts(state: State, *, setup: Setup, policy) -> LeadMoves:
     # what the instruments cost this month, in troop-equivalents (stabilisation missions)
     ops = setup.params.operations
     stab = np.where(active & np.logical_not(ms.is_core), 1.0, 0.0)
-    lead.cost_building = ops.building_cost * policy.building * ms.required_force * stab
+    lead.cost_building = (ops.building_cost * policy.building * lead.partner_support
+                          * ms.required_force * stab)
     lead.cost_consulting = ops.consult_cost * sum_allies(a.consulted)
     lead.cost_pledges = ops.pledge_cost * ms.required_force * stab * np.where(
         lead.pledge_until >= t, 1.0, 0.0)
@@ -449,6 +463,10 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     left_weight = sum_allies(own_left) - own_left
     peak_weight = sum_allies(own_was) - own_was
     election = dec.is_election_month(t, a.election_period, a.election_phase) | mo.election
+    # tied partners (network neighbours) that have been members, and those of them that left
+    was_f = np.where(was, 1.0, 0.0)
+    tied_peak = neighbour_count(was_f, setup.world.neighbours)
+    tied_left = neighbour_count(was_f * (1.0 - member_f), setup.world.neighbours)
 
     t_dec = tr.decision_trust(a.trust, lead.enablers, press_weight=tp.press_weight)
     # the lead as the ally expects it over its horizon (phase 5b), in action-level units
@@ -456,38 +474,67 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     own = np.where(member, a.effort, 0.0)
     n_others = n_members - member_f
     mean_others = (effort_sum - own) / np.maximum(n_others, 1.0)
-    others = np.where(n_others > 0.0,
-                      dp.lead_example_weight * lead_expected
-                      + (1.0 - dp.lead_example_weight) * mean_others,
+    # the lead's example counts only in missions it is part of (l_ref > 0): in a mission without
+    # it (a UN mission, say) "the others" are the other members
+    w_ex = np.where(lead.level_ref > 0.0, dp.lead_example_weight, 0.0)
+    others = np.where(n_others > 0.0, w_ex * lead_expected + (1.0 - w_ex) * mean_others,
                       lead_expected)
     success = dec.expected_success(dp.success_weight * a.expected, ms.effectiveness,
                                    ms.eff_without_lead)
     target = dec.contribution_share(
         others, t_dec, a.fear, lead_expected, policy.demand, a.perception, slope=a.slope,
-        threat_gain=dp.threat_gain, fear_gain=dp.fear_gain, demand_response=dp.demand_response)
+        threat_gain=dp.threat_gain, fear_gain=dp.fear_gain, demand_response=dp.demand_response,
+        substitution=mech.substitution * a.substitution, conditionality=policy.conditionality)
     target = np.where(ms.is_core, 0.0, target)
-    noise = rng.logistic(setup.seed, setup.run, t, setup.ent_am, P.DECISION_NOISE)
+    # the ally's weight in the outcome: its troops as a share of the need (its coverage on a core
+    # task)
+    would_send = dec.contribution(target, a.capacity, a.reach, max_share=dp.max_share)
+    pivotality = np.where(ms.is_core, a.weight,
+                          np.minimum(would_send / np.maximum(ms.required_force, 1e-12), 1.0))
+    noise = a.taste + dp.noise_scale * rng.logistic(setup.seed, setup.run, t, setup.ent_am,
+                                                    P.DECISION_NOISE)
     utility = dec.membership_utility(
         a.perception, success, a.interest, a.cost_sensitivity, ms.risk, target, a.stress,
         a.grievance, peers, noise, value=dp.value, member_cost=dp.member_cost,
         risk_cost=dp.risk_cost, casualty_cost=dp.casualty_cost,
         grievance_weight=dp.grievance_weight, peer_weight=mech.peers * dp.peer_weight,
-        noise_scale=dp.noise_scale)
-    departed = mech.cascade * dec.departed_share(lead_expected, lead.level_ref, left_weight,
-                                                 peak_weight, lead_exit_weight=dp.lead_exit_weight)
+        noise_scale=1.0, pivotality=pivotality, publicness=mech.public_good * dp.publicness)
+    departed = mech.cascade * dec.departed_share(
+        lead_expected, lead.level_ref, left_weight, peak_weight,
+        lead_exit_weight=dp.lead_exit_weight, tied_left=tied_left, tied_peak=tied_peak,
+        tie_weight=mech.ties * dp.tie_weight)
     p_exit = dec.election_exit_probability(a.opposition, np.where(election, 1.0, 0.0),
                                            hazard=mech.elections * dp.election_hazard)
     election_exit = rng.uniform(setup.seed, setup.run, t, setup.ent_a, P.ELECTION_EXIT) < p_exit
+    commit = mech.commitment > 0.0
+    # an ally with no deployable force for a stabilisation mission (a roster ally without a
+    # contingent there) cannot be in it
+    cannot_serve = np.logical_not(ms.is_core) & (a.reach <= 0.0)
+    absent = (commit & (t <= a.absent_until)) | cannot_serve
+    returning = was & np.logical_not(member) & (a.left_at >= 0)
     new_member = dec.decide_membership(member, utility, departed, a.exit_threshold,
                                        election_exit, ms.active,
                                        join_threshold=dp.join_threshold,
-                                       leave_threshold=dp.leave_threshold)
+                                       leave_threshold=dp.leave_threshold, absent=absent,
+                                       returning=returning,
+                                       reentry_cost=mech.commitment * dp.reentry_cost,
+                                       focal=mo.focal, forced_in=mo.forced_in & ms.active,
+                                       forced_out=mo.forced_out)
+    exits = member & np.logical_not(new_member) & ms.active
+    joins = new_member & np.logical_not(member)
+    # a government that leaves stays out a while; one elected on leaving, for its term
+    absence = np.round(mech.commitment * dp.min_absence).astype(np.int64)
+    term = np.where(commit, a.election_period, 0)
+    stay_out = np.where(election_exit & exits, np.maximum(term, absence), absence)
+    a.absent_until = np.where(exits, np.maximum(a.absent_until, t + stay_out), a.absent_until)
+    rejoined = joins & returning & (t - a.left_at <= 12)
+    a.left_at = np.where(exits, t, a.left_at)
     a.member = new_member
     a.effort = np.where(new_member, target, 0.0)
     a.was_member = was | new_member
-    a.contribution = dec.contribution(a.effort, a.capacity, a.force, max_share=dp.max_share)
-    return Decisions(exits=member & np.logical_not(new_member) & ms.active,
-                     joins=new_member & np.logical_not(member), others=others)
+    a.contribution = dec.contribution(a.effort, a.capacity, a.reach, max_share=dp.max_share)
+    return Decisions(exits=exits, joins=joins, others=others,
+                     voluntary=exits & np.logical_not(mo.forced_out), rejoined=rejoined)
 
 
 # ------------------------------------------------------------------------------------- phase 7
@@ -539,8 +586,12 @@ def resolve_missions(state: State, *, setup: Setup, policy) -> Attacks:
     ms.threat = mis.update_threat(ms.threat, ms.effectiveness, growth=ops.threat_growth,
                                   suppression=ops.threat_suppression,
                                   resurgence=ops.threat_resurgence)
+    # the lead's support for the partner (capacity building, its enablers' cover) can be cut
+    # without leaving the theatre; allies' own enablers still cover the partner
+    lead = state.lead
+    cover = np.minimum(lead.enablers * lead.partner_support + ms.ally_enablers, 1.0)
     ms.partner_capacity = mis.update_partner_capacity(
-        ms.partner_capacity, ms.partner_dependence, ms.enabler_fraction, policy.building,
+        ms.partner_capacity, ms.partner_dependence, cover, policy.building * lead.partner_support,
         np.where(ms.active, 1.0, 0.0), growth=capp.partner_growth, decay=capp.partner_decay,
         collapse_rate=capp.collapse_rate)
     ms.partner_dependence = mis.update_dependence(ms.partner_dependence, ms.partner_capacity,

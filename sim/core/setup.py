@@ -215,10 +215,10 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
     effort = np.where(member & ~is_core, 1.0, 0.0)
     allies = Allies(
         **{k: drawn[k] for k in ("force", "weight", "capacity", "cost_sensitivity",
-                                 "exit_threshold", "opposition", "slope", "fear",
+                                 "exit_threshold", "opposition", "slope", "fear", "substitution",
                                  "election_period", "election_phase", "horizon", "trust_prior",
                                  "sensitivity", "memory", "exposure", "perception",
-                                 "interest")},
+                                 "interest", "reach")},
         baseline=drawn["perception"].copy(),
         r_leader=zeros_a.copy(), s_leader=zeros_a.copy(), r_country=zeros_a.copy(),
         s_country=zeros_a.copy(), r_honesty=zeros_a.copy(), s_honesty=zeros_a.copy(),
@@ -227,8 +227,13 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
         stress=zeros_a.copy(), consulted=zeros_a.copy(), member=member,
         expected=np.zeros((r, m, n)),
         was_member=member.copy(), effort=effort,
-        contribution=dec.contribution(effort, drawn["capacity"], drawn["force"],
-                                      max_share=p.decision.max_share))
+        contribution=dec.contribution(effort, drawn["capacity"], drawn["reach"],
+                                      max_share=p.decision.max_share),
+        # a lasting taste per ally and mission: heterogeneity drawn once, not a monthly coin flip
+        taste=p.decision.taste_scale * rng.logistic(setup.seed, setup.run, 0, setup.ent_am,
+                                                    rng.Purpose.INIT_TASTE),
+        left_at=np.full((r, m, n), -1, dtype=np.int64),
+        absent_until=np.broadcast_to(drawn["available"] - 1, (r, m, n)).astype(np.int64).copy())
 
     data = {key: _mission_column(getattr(w, key), r) for key in
             ("lead_troops", "lead_enablers", "required_force", "risk", "partner_force", "threat",
@@ -256,6 +261,7 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
         plan_due=np.full((r, m, 1), -1, dtype=np.int64), plan_fraction=np.zeros((r, m, 1)),
         plan_troops=np.zeros((r, m, 1), dtype=bool), plan_enablers=np.zeros((r, m, 1), dtype=bool),
         plan_consulted=np.zeros((r, m, 1), dtype=bool),
+        troop_scale=np.ones((r, m, 1)), partner_support=np.ones((r, m, 1)),
         admin_start=np.zeros((r, 1, 1), dtype=np.int64),
         policy_index=setup.first_policy.reshape(r, 1, 1).copy(), reversals=np.zeros(r))
     missions = Missions(

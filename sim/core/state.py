@@ -41,6 +41,8 @@ class Allies:
                                      "(Granovetter)")
     opposition: np.ndarray = var("A", "[0, 1]", "domestic opposition to the missions")
     slope: np.ndarray = var("A", "1", "conditional-cooperation slope (0: free rider)")
+    substitution: np.ndarray = var("A", "1", "substitution: effort added per unit of the gap the "
+                                   "others leave, at full threat perception (0: none)")
     fear: np.ndarray = var("A", "[-1, 1]", "fear of abandonment (> 0) or entrapment (< 0)")
     election_period: np.ndarray = var("A", "months", "months between national elections (int)")
     election_phase: np.ndarray = var("A", "months", "month of the first election (int)")
@@ -54,6 +56,12 @@ class Allies:
     perception: np.ndarray = var("AM", "[0, 1]", "perceived threat of each mission's adversary")
     baseline: np.ndarray = var("AM", "[0, 1]", "initial threat perception (drift anchor)")
     interest: np.ndarray = var("AM", "[0, 1]", "private interest in each mission")
+    reach: np.ndarray = var("AM", "personnel", "deployable force for each mission (its force, or "
+                            "what its known contingent implies; 0: it cannot serve there)")
+    taste: np.ndarray = var("AM", "utility", "lasting taste for each mission (drawn once)")
+    left_at: np.ndarray = var("AM", "step", "step it last left each mission (-1: never)")
+    absent_until: np.ndarray = var("AM", "step", "last step it stays out of each mission (a "
+                                   "minimum absence, a term, a late arrival; -1: free to join)")
     r_leader: np.ndarray = var("A", "evidence", "good evidence about the current administration")
     s_leader: np.ndarray = var("A", "evidence", "bad evidence about the current administration")
     r_country: np.ndarray = var("A", "evidence", "good evidence about the lead country")
@@ -105,6 +113,10 @@ class Lead:
     plan_troops: np.ndarray = var("M", "bool", "the announced withdrawal concerns troops")
     plan_enablers: np.ndarray = var("M", "bool", "the announced withdrawal concerns enablers")
     plan_consulted: np.ndarray = var("M", "bool", "allies were consulted about it")
+    troop_scale: np.ndarray = var("M", "ratio", "troops the scenario sets, as a multiple of the "
+                                  "starting troops (surges above 1, drawdowns below)")
+    partner_support: np.ndarray = var("M", "[0, 1]", "the lead's support for the local partner "
+                                      "(capacity building and enabler cover; 1: full)")
     admin_start: np.ndarray = var("RUN", "step", "step the administration took office")
     policy_index: np.ndarray = var("RUN", "index", "policy in force (row of the policy table)")
     reversals: np.ndarray = var("R", "count", "reversals so far")
@@ -137,7 +149,11 @@ class Month:
 
     ended: np.ndarray = var("M", "bool", "the mission ended this month")
     reversed: np.ndarray = var("M", "bool", "a scenario reversal")
-    abandoned: np.ndarray = var("M", "0/1", "the lead abandoned the local partner")
+    abandoned: np.ndarray = var("M", "[0, 1]", "share of its support for the local partner the "
+                                "lead cut this month")
+    focal: np.ndarray = var("M", "bool", "a renewal decision: members decide afresh to extend")
+    forced_in: np.ndarray = var("AM", "bool", "a scripted entry of an ally into a mission")
+    forced_out: np.ndarray = var("AM", "bool", "a scripted exit of an ally from a mission")
     unconsulted: np.ndarray = var("M", "bool", "a withdrawal without consultation")
     no_notice: np.ndarray = var("M", "bool", "a withdrawal without notice")
     pledged: np.ndarray = var("M", "[0, 1]", "level of a scenario pledge announced")
@@ -156,7 +172,8 @@ class Month:
             ended=np.zeros((r, m, 1), dtype=bool), reversed=np.zeros((r, m, 1), dtype=bool),
             abandoned=np.zeros((r, m, 1)), unconsulted=np.zeros((r, m, 1), dtype=bool),
             no_notice=np.zeros((r, m, 1), dtype=bool), pledged=np.zeros((r, m, 1)),
-            announced=np.zeros((r, m, 1)),
+            announced=np.zeros((r, m, 1)), focal=np.zeros((r, m, 1), dtype=bool),
+            forced_in=np.zeros((r, m, n), dtype=bool), forced_out=np.zeros((r, m, n), dtype=bool),
             shock=np.zeros((r, 1, 1)), attack=np.zeros((r, m, n), dtype=bool),
             election=np.zeros((r, 1, n), dtype=bool),
             lead_election=np.zeros((r, 1, 1), dtype=bool),

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim.config import PolicyConfig, RunConfig, event_step, load_policy, policy_names
-from sim.config.checks import ally_names
+from sim.config.checks import admin_step, ally_names, step_of
 from sim.config.params import POLICY_PARAMETERS
 from sim.core import rng
 from sim.core.events import Event, check_event, event_defaults
@@ -43,6 +43,9 @@ class World:
     partner_capacity: np.ndarray   # (M,)
     partner_dependence: np.ndarray  # (M,)
     mandate_end: np.ndarray        # (M,) int, horizon + 1 if none
+    renewal: np.ndarray            # (M,) int: first renewal decision, horizon + 1 if none
+    renewal_period: np.ndarray     # (M,) int: months between renewal decisions (0: one)
+    opens: np.ndarray              # (M,) int: step it opens as a successor (-1: none)
     initially_active: np.ndarray   # (M,) bool: False if the mandate ends at once or the mission
                                    # opens later (a mission_start event)
     framework: np.ndarray          # (M,) int, -1 if none
@@ -81,14 +84,19 @@ def _network(cfg: RunConfig, names: list[str]) -> nx.Graph:
         g = nx.empty_graph(n)
     elif net.kind == "edges":
         g = nx.empty_graph(n)
-        index = {name: i for i, name in enumerate(names)}
-        g.add_edges_from((index[a], index[b]) for a, b in net.edges)
     else:  # small_world
         k = min(net.k, n - 1)
         if k < 2:
             g = nx.path_graph(n)
         else:
             g = nx.watts_strogatz_graph(n, k, net.p_rewire, seed=net.seed)
+    # ties given by name: bilateral edges, and blocs (shared units, regional groups) whose members
+    # are all tied to one another; added to any kind of network
+    index = {name: i for i, name in enumerate(names)}
+    g.add_edges_from((index[a], index[b]) for a, b in net.edges if a != b)
+    for members in net.blocs.values():
+        ids = [index[name] for name in members]
+        g.add_edges_from((x, y) for k, x in enumerate(ids) for y in ids[k + 1:] if x != y)
     return g
 
 
@@ -117,7 +125,7 @@ def compile_event(spec, step: int, *, missions, allies, policy_index, label: str
     if check:
         check_event(spec, "event", missions=list(missions), allies=list(allies),
                     policies=policy_names())
-    defaults = event_defaults()
+    defaults = event_defaults(spec.kind)
     v = {**defaults, **{k: getattr(spec, k) for k in defaults if getattr(spec, k) is not None}}
     return Event(
         step=step, kind=spec.kind,
@@ -127,7 +135,9 @@ def compile_event(spec, step: int, *, missions, allies, policy_index, label: str
         consulted=bool(v["consulted"]), notice=bool(v["notice"]), enablers=bool(v["enablers"]),
         troops=bool(v["troops"]), size=float(v["size"]),
         policy=policy_index(spec.policy) if spec.policy is not None else -1,
-        after=int(v["after"]),
+        after=int(v["after"]), personnel=float(v["personnel"]), months=int(v["months"]),
+        threat=float(v["threat"]), opposition=float(v["opposition"]), cost=float(v["cost"]),
+        leave=bool(v["leave"]), risk=float(v["risk"]),
         label=label or spec.date or f"step {step}")
 
 
@@ -154,7 +164,8 @@ def build_world(cfg: RunConfig) -> World:
     events.sort(key=lambda ev: ev.step)  # stable: same-step events keep their listed order
 
     adm = s.administrations
-    schedule = tuple((c.step, policy_idx(c.policy)) for c in adm.schedule)
+    schedule = tuple((admin_step(s, c, f"scenario.administrations.schedule[{k}]"),
+                      policy_idx(c.policy)) for k, c in enumerate(adm.schedule))
     cycle = tuple(policy_idx(name) for name in adm.cycle)
 
     g = _network(cfg, names)
@@ -165,6 +176,18 @@ def build_world(cfg: RunConfig) -> World:
     def marr(attr):
         return np.array([float(getattr(m, attr)) for m in missions], dtype=np.float64)
 
+    def when(value, path):
+        return s.horizon + 1 if value is None else step_of(s, value, path)
+
+    mandate_end = np.array([when(m.mandate_end, f"scenario.missions.{k}.mandate_end")
+                            for k, m in s.missions.items()], dtype=np.int64)
+    renewal = np.array([when(m.renewal, f"scenario.missions.{k}.renewal")
+                        for k, m in s.missions.items()], dtype=np.int64)
+    opens = np.full(len(missions), -1, dtype=np.int64)
+    for j, m in enumerate(missions):
+        if m.successor is not None:
+            opens[mission_names.index(m.successor)] = mandate_end[j]
+
     return World(
         scenario=s.name, horizon=s.horizon, start=s.start,
         ally_names=tuple(names), mission_names=tuple(mission_names),
@@ -173,12 +196,13 @@ def build_world(cfg: RunConfig) -> World:
         lead_enablers=marr("lead_enablers"), risk=marr("risk"), threat=marr("threat"),
         partner_force=marr("partner_force"), partner_capacity=marr("partner_capacity"),
         partner_dependence=marr("partner_dependence"),
-        mandate_end=np.array([m.mandate_end if m.mandate_end is not None else s.horizon + 1
-                              for m in missions], dtype=np.int64),
+        mandate_end=mandate_end, renewal=renewal,
+        renewal_period=np.array([m.renewal_period for m in missions], dtype=np.int64),
+        opens=opens,
         initially_active=np.array([
-            (m.mandate_end is None or m.mandate_end > 0)
+            mandate_end[j] > 0 and opens[j] < 0
             and not any(e.kind == "mission_start" and e.mission == name for e in s.events)
-            for name, m in s.missions.items()]),
+            for j, (name, m) in enumerate(s.missions.items())]),
         framework=np.array([ally_index[m.framework] if m.framework is not None else -1
                             for m in missions], dtype=np.int64),
         neighbours=neighbours,
@@ -227,9 +251,14 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
     period = a.election_period_min + np.floor(
         span * u(rng.Purpose.INIT_ELECTION_PERIOD)).astype(np.int64)
     phase = np.floor(period * u(rng.Purpose.INIT_ELECTION_PHASE)).astype(np.int64)
-    free_rider = u(rng.Purpose.INIT_COOPERATION_TYPE) < a.p_free_rider
-    slope = np.where(free_rider, 0.0, between(a.cooperation_slope_min, a.cooperation_slope_max,
-                                              rng.Purpose.INIT_COOPERATION))
+    kind = u(rng.Purpose.INIT_COOPERATION_TYPE)
+    free_rider = kind < a.p_free_rider
+    substituter = ~free_rider & (kind < a.p_free_rider + (1.0 - a.p_free_rider) * a.p_substituter)
+    slope = np.where(free_rider | substituter, 0.0,
+                     between(a.cooperation_slope_min, a.cooperation_slope_max,
+                             rng.Purpose.INIT_COOPERATION))
+    substitution = np.where(substituter, between(a.substitution_min, a.substitution_max,
+                                                 rng.Purpose.INIT_SUBSTITUTION), 0.0)
     fear = between(a.fear_min, a.fear_max, rng.Purpose.INIT_FEAR)
     span_h = a.horizon_max - a.horizon_min + 1
     horizon = a.horizon_min + np.floor(span_h * u(rng.Purpose.INIT_HORIZON)).astype(np.int64)
@@ -242,6 +271,7 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
         "force": force, "capacity": capacity, "cost_sensitivity": cost,
         "exit_threshold": exit_threshold, "opposition": opposition,
         "election_period": period, "election_phase": phase, "slope": slope, "fear": fear,
+        "substitution": substitution,
         "horizon": horizon, "trust_prior": trust_prior, "sensitivity": sensitivity,
         "memory": memory, "exposure": exposure,
     }
@@ -250,14 +280,17 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
     out = {k: np.array(np.broadcast_to(v, shape_a)) for k, v in out.items()}
     out["perception"] = np.array(np.broadcast_to(perception, shape_am))
     out["interest"] = np.array(np.broadcast_to(interest, shape_am))
+    out["troops"] = np.full(shape_am, np.nan)          # known contingents (NaN: not given)
+    out["available"] = np.full(shape_a, -1, dtype=np.int64)  # first step it may join (-1: any)
 
     mission_index = {name: j for j, name in enumerate(world.mission_names)}
     for i, r in enumerate(a.roster.values()):
-        out["force"][..., i] = r.force
+        out["force"][..., i] = r.force if r.force is not None else -1.0
         out["capacity"][..., i] = r.capacity
         for key, value in (("cost_sensitivity", r.cost_sensitivity),
                            ("exit_threshold", r.exit_threshold), ("opposition", r.opposition),
                            ("slope", r.cooperation_slope), ("fear", r.fear),
+                           ("substitution", r.substitution),
                            ("election_period", r.election_period), ("horizon", r.horizon),
                            ("trust_prior", r.trust_prior), ("sensitivity", r.sensitivity),
                            ("memory", r.memory), ("exposure", r.exposure)):
@@ -274,5 +307,23 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
             out["perception"][..., mission_index[name], i] = value
         for name, value in r.interest.items():
             out["interest"][..., mission_index[name], i] = value
-    out["weight"] = out["force"] / np.sum(out["force"], axis=-1, keepdims=True)
+        if r.troops:
+            out["troops"][..., :, i] = 0.0              # only the missions listed
+            for name, value in r.troops.items():
+                out["troops"][..., mission_index[name], i] = value
+        if r.available_from is not None:
+            out["available"][..., i] = step_of(cfg.scenario, r.available_from,
+                                               f"scenario.allies.roster.{list(a.roster)[i]}")
+    # deployable force per mission: the ally's force, or what its known contingent implies (the
+    # contingent is what it sends at allies.contingent_effort of decision.max_share of its capable
+    # force); an ally given contingents has no force elsewhere
+    given = ~np.isnan(out["troops"])
+    per = a.contingent_effort * cfg.decision.max_share * out["capacity"]
+    implied = np.where(given, np.nan_to_num(out["troops"]) / np.maximum(per, 1e-12), 0.0)
+    out["reach"] = np.where(given, implied, np.broadcast_to(out["force"], shape_am))
+    no_force = out["force"] < 0.0
+    out["force"] = np.where(no_force, np.max(implied, axis=-2, keepdims=True), out["force"])
+    out["reach"] = np.where(given | ~no_force, out["reach"], 0.0)
+    del out["troops"]
+    out["weight"] = out["force"] / np.maximum(np.sum(out["force"], axis=-1, keepdims=True), 1e-12)
     return out

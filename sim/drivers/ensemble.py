@@ -76,7 +76,9 @@ class Ensemble:
         report = advance(self.state, self.setup, self.world.events_at(self.state.step + 1))
         self.recorder.record(self.state, enabler_value=self._enabler_value,
                              exits=report.decisions.exits, joins=report.decisions.joins,
-                             attacks=report.attacks.count)
+                             attacks=report.attacks.count,
+                             voluntary=report.decisions.voluntary,
+                             rejoined=report.decisions.rejoined)
         return report
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> Results:

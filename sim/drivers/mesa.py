@@ -163,7 +163,9 @@ class CoalitionModel(mesa.Model):
         else:
             self.recorder.record(self.state, enabler_value=enabler_value,
                                  exits=report.decisions.exits, joins=report.decisions.joins,
-                                 attacks=report.attacks.count)
+                                 attacks=report.attacks.count,
+                                 voluntary=report.decisions.voluntary,
+                                 rejoined=report.decisions.rejoined)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------------- results

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sum_allies", "sum_missions", "neighbour_share"]
+__all__ = ["sum_allies", "sum_missions", "neighbour_share", "neighbour_count"]
 
 
 def sum_allies(x):
@@ -37,3 +37,14 @@ def neighbour_share(member, adjacency, degree):
     flat = m.reshape(-1, m.shape[-1])
     counts = np.asarray(adjacency @ flat.T).T.reshape(m.shape)
     return counts / np.maximum(degree, 1.0)
+
+
+def neighbour_count(x, adjacency):
+    """Sum of ``x`` over each ally's network neighbours, per mission.
+
+    ``x`` is ``(..., M, N)`` of zeros and ones (counts are exact in any order, so both drivers get
+    the same bits); ``adjacency`` a symmetric sparse ``(N, N)`` 0/1 matrix.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    flat = x.reshape(-1, x.shape[-1])
+    return np.asarray(adjacency @ flat.T).T.reshape(x.shape)

@@ -33,20 +33,25 @@ def expected_success(trust, eff_with_lead, eff_without_lead):
 
 
 def contribution_share(others, trust, fear, lead_level, demand, perception, *, slope, threat_gain,
-                       fear_gain, demand_response):
+                       fear_gain, demand_response, substitution=0.0, conditionality=0.0):
     """Effort a member puts in: the share of its ``max_share`` of capable force it sends.
 
-    Equation::
+    One reaction function for conditional cooperation, free riding and substitution::
 
-        f = clip(beta * (o + g * tau) + delta * d * T + phi * (a+ * (1 - l) + a- * l), 0, 1)
+        f = clip(beta * (o + g * tau) + sigma * tau * (1 - o) + delta * d * max(T, c)
+                 + phi * (a+ * (1 - l) + a- * l), 0, 1)
 
-    Conditional cooperators (``beta`` near 0.8) put in in proportion to what the others put in,
+    The slope of effort in what the others put in is ``df/do = beta - sigma * tau``: conditional
+    cooperators (``beta`` near 0.8, ``sigma = 0``) put in in proportion to what the others put in,
     slightly less, and more when they perceive a threat (the lead's part of ``o`` is what the ally
     expects of it, which already carries its trust: :mod:`sim.rules.expectations`); free riders
-    (``beta = 0``) respond only to demands and fears. Allies that fear abandonment (``a > 0``) put in
+    (``beta = sigma = 0``) respond only to demands and fears; substituters (``sigma > 0``) fill the
+    gap the others leave, the more so the more they perceive the threat (negative slope: allies as
+    substitutes, Olson & Zeckhauser 1966). A demand ``d`` moves effort in proportion to the trust
+    that prices it, or to the lead's conditionality ``c`` (leverage: the lead ties its own presence
+    to the demand being met), whichever is larger. Allies that fear abandonment (``a > 0``) put in
     more when the lead's effort falls, to keep it in; allies that fear entrapment (``a < 0``) hold
-    back when the lead's effort is high. The troops sent are ``f * max_share * K * F``: scaled by
-    capacity.
+    back when the lead's effort is high. The troops sent are ``f * max_share * K * F``.
 
     Args:
         others: o in [0, 1], what the others put in (the lead as expected, and other members).
@@ -59,14 +64,19 @@ def contribution_share(others, trust, fear, lead_level, demand, perception, *, s
         threat_gain: g >= 0.
         fear_gain: phi >= 0.
         demand_response: delta >= 0.
+        substitution: sigma in [0, 2], the ally's substitution.
+        conditionality: c in [0, 1], the lead's leverage behind its demand.
 
     Sources: Fischbacher, Gächter & Fehr (2001); Fischbacher & Gächter (2010) "Social preferences,
-    beliefs, and the dynamics of free riding"; Snyder (1984) "The security dilemma in alliance
-    politics" (abandonment and entrapment).
+    beliefs, and the dynamics of free riding"; Olson & Zeckhauser (1966) "An economic theory of
+    alliances"; Snyder (1984) "The security dilemma in alliance politics" (abandonment and
+    entrapment).
     """
     fear_term = fear_gain * (np.maximum(fear, 0.0) * (1.0 - lead_level)
                              + np.minimum(fear, 0.0) * lead_level)
-    raw = slope * (others + threat_gain * perception) + demand_response * demand * trust + fear_term
+    gap = substitution * perception * (1.0 - np.minimum(others, 1.0))
+    raw = (slope * (others + threat_gain * perception) + gap
+           + demand_response * demand * np.maximum(trust, conditionality) + fear_term)
     return np.clip(raw, 0.0, 1.0)
 
 
@@ -84,13 +94,21 @@ def contribution(effort, capacity, force, *, max_share):
 
 def membership_utility(threat_perception, success, interest, cost_sensitivity, risk, effort, stress,
                        grievance, peer_share, noise, *, value, member_cost, risk_cost,
-                       casualty_cost, grievance_weight, peer_weight, noise_scale):
+                       casualty_cost, grievance_weight, peer_weight, noise_scale, pivotality=1.0,
+                       publicness=0.0):
     """The ally's net value of being in the mission this month.
 
     Equation::
 
-        U = v * tau * q + pi - kappa * (m + c_r * risk * f + c_s * s) - w_G * G + w_P * p
-            + sigma * eps
+        U = v * tau * q * ((1 - psi) + psi * z) + pi
+            - kappa * (m + c_r * risk * f + c_s * s) - w_G * G + w_P * p + eps
+
+    A working mission is partly a public good: with publicness ``psi`` every ally that perceives
+    the threat gets ``psi`` of its value whether it takes part or not, so what membership adds is
+    the club part ``(1 - psi)`` plus the ally's own weight in the outcome, its pivotality ``z`` (its
+    contribution as a share of what the mission needs). Small allies free-ride on large ones, and
+    the large bear the burden (the exploitation of the great by the small: Olson & Zeckhauser 1966).
+    ``eps`` is the ally's lasting taste for the mission plus this month's noise, already scaled.
 
     Args:
         threat_perception: tau in [0, 1].
@@ -102,31 +120,41 @@ def membership_utility(threat_perception, success, interest, cost_sensitivity, r
         stress: s >= 0, domestic cost of recent casualties.
         grievance: G >= 0.
         peer_share: p in [0, 1], share of the ally's network neighbours that are in.
-        noise: eps, a standard logistic draw.
+        noise: eps, taste plus noise (utility units).
         value: v >= 0, value of a working mission against a perceived threat.
         member_cost: m >= 0, the cost of membership alone (membership is cheap).
         risk_cost: c_r >= 0, cost per unit of risk times effort.
         casualty_cost: c_s >= 0, cost per unit of casualty stress.
         grievance_weight: w_G >= 0.
         peer_weight: w_P >= 0.
-        noise_scale: sigma >= 0.
+        noise_scale: sigma >= 0, multiplies ``noise`` (1 when the caller has scaled it).
+        pivotality: z in [0, 1].
+        publicness: psi in [0, 1].
 
-    Sources: MODEL.md (ally decision); Tago (2009); Mello (2020).
+    Sources: MODEL.md (ally decision); Olson & Zeckhauser (1966); Tago (2009); Mello (2020).
     """
-    return (value * threat_perception * success + interest
+    worth = value * threat_perception * success * ((1.0 - publicness) + publicness * pivotality)
+    return (worth + interest
             - cost_sensitivity * (member_cost + risk_cost * risk * effort + casualty_cost * stress)
             - grievance_weight * grievance + peer_weight * peer_share + noise_scale * noise)
 
 
-def departed_share(lead_level, lead_reference, left_weight, peak_weight, *, lead_exit_weight):
-    """Share of the coalition that has left, with the lead's exit weighing heavily.
+def departed_share(lead_level, lead_reference, left_weight, peak_weight, *, lead_exit_weight,
+                   tied_left=0.0, tied_peak=0.0, tie_weight=0.0):
+    """Share of the coalition that has left, with the lead's exit weighing heavily and tied
+    partners' exits more than strangers'.
 
     Equation::
 
-        Q = w_L * (1 - min(1, l / l_ref)) + (1 - w_L) * W_left / W_peak
+        Q = w_L * (1 - min(1, l / l_ref)) + (1 - w_L) * ((1 - w_T') * W_left / W_peak
+                                                         + w_T' * n_left / n_peak)
 
     ``W_left`` is the size-weight of allies that were members and left, ``W_peak`` the weight of
-    every ally that has been a member. "We will not stay without the Americans": ``w_L`` is large.
+    every ally that has been a member; ``n_left / n_peak`` the same count among the ally's tied
+    partners (network neighbours: bilateral ties, shared units, regional blocs), and
+    ``w_T' = w_T`` where the ally has a tied partner that has been a member (else 0). "Other
+    important countries are withdrawing ... no reason for us to stay"; "we will not stay without
+    the Americans": ``w_L`` is large.
 
     Args:
         lead_level: l in [0, 1].
@@ -135,14 +163,22 @@ def departed_share(lead_level, lead_reference, left_weight, peak_weight, *, lead
         left_weight: W_left >= 0.
         peak_weight: W_peak >= 0.
         lead_exit_weight: w_L in [0, 1].
+        tied_left: n_left >= 0, tied partners that were members and left.
+        tied_peak: n_peak >= 0, tied partners that have been members.
+        tie_weight: w_T in [0, 1].
 
-    Source: Granovetter (1978) "Threshold models of collective behavior".
+    Sources: Granovetter (1978) "Threshold models of collective behavior"; Côte d'Ivoire on
+    MINUSMA, Nov 2022 (docs/scenarios.md).
     """
     present_at_start = lead_reference > 0.0
     lead_gone = np.where(present_at_start, 1.0 - np.minimum(
         lead_level / np.where(present_at_start, lead_reference, 1.0), 1.0), 0.0)
     allies_gone = left_weight / np.maximum(peak_weight, 1e-12)
-    return lead_exit_weight * lead_gone + (1.0 - lead_exit_weight) * allies_gone
+    has_ties = tied_peak > 0.0
+    w_t = np.where(has_ties, tie_weight, 0.0)
+    tied_gone = np.where(has_ties, tied_left / np.where(has_ties, tied_peak, 1.0), 0.0)
+    return (lead_exit_weight * lead_gone
+            + (1.0 - lead_exit_weight) * ((1.0 - w_t) * allies_gone + w_t * tied_gone))
 
 
 def is_election_month(step, period, phase):
@@ -174,16 +210,23 @@ def election_exit_probability(opposition, election, *, hazard):
 
 
 def decide_membership(member, utility, departed, exit_threshold, election_exit, active, *,
-                      join_threshold, leave_threshold):
-    """Join and leave with hysteresis, cascades and election exits.
+                      join_threshold, leave_threshold, absent=False, returning=False,
+                      reentry_cost=0.0, focal=False, forced_in=False, forced_out=False):
+    """Join and leave as a government's commitments: hysteresis, cascades, election exits, a
+    minimum absence and a re-entry cost.
 
     Rule::
 
-        stay  = member and U >= u_leave and Q <= theta and not election_exit
-        join  = not member and U > u_join and Q <= theta
-        member' = active and (stay or join)
+        u_stay = u_join if focal else u_leave
+        stay   = member and U >= u_stay and Q <= theta and not election_exit
+        join   = not member and not absent and U > u_join + c_re * returning and Q <= theta
+        member' = active and not forced_out and (stay or join or forced_in)
 
-    ``u_join > u_leave`` (hysteresis): once in, an ally tolerates more before it leaves.
+    ``u_join > u_leave`` (hysteresis): once in, an ally tolerates more before it leaves. At a focal
+    date (a mandate's renewal) each member decides afresh whether to extend: it stays only if it
+    would join. A government that left stays out while ``absent`` (a minimum absence, or the rest
+    of the term of a government elected on leaving) and returns only when conditions have changed
+    by the re-entry cost ``c_re``.
 
     Args:
         member: bool, member now.
@@ -194,8 +237,17 @@ def decide_membership(member, utility, departed, exit_threshold, election_exit, 
         active: bool, the mission is active.
         join_threshold: u_join.
         leave_threshold: u_leave <= u_join.
+        absent: bool, the ally may not join yet.
+        returning: bool, the ally was a member and left.
+        reentry_cost: c_re >= 0.
+        focal: bool, a renewal decision this month.
+        forced_in, forced_out: bool, a scripted entry or exit (scenario events).
+
+    Sources: Tago (2009); Mello (2020); Granovetter (1978).
     """
     cascade_ok = departed <= exit_threshold
-    stay = member & (utility >= leave_threshold) & cascade_ok & np.logical_not(election_exit)
-    join = np.logical_not(member) & (utility > join_threshold) & cascade_ok
-    return active & (stay | join)
+    u_stay = np.where(focal, join_threshold, leave_threshold)
+    stay = member & (utility >= u_stay) & cascade_ok & np.logical_not(election_exit)
+    hurdle = join_threshold + reentry_cost * np.where(returning, 1.0, 0.0)
+    join = (np.logical_not(member) & np.logical_not(absent) & (utility > hurdle) & cascade_ok)
+    return active & np.logical_not(forced_out) & (stay | join | forced_in)

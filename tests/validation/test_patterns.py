@@ -22,6 +22,10 @@ def table():
     "3b exit after load shifting", "4a leader trust steps", "4b country trust ratchets",
     "5a exits over-dispersed", "5b exits follow exits", "6 elections",
     "7a announced withdrawal bites early", "7b a pledge after a reversal is worth less",
+    "8 allies fill a drawdown", "10 MINUSMA exits follow a large exit", "11 exits last",
+    pytest.param("9 Syria: France and the UK stay", marks=pytest.mark.xfail(
+        strict=True, reason="open: with the expectations of issue 11, France and the UK leave "
+                            "the ground mission in most runs despite the residual force")),
 ])
 def test_pattern_is_reproduced(table, pattern):
     row = table.set_index("pattern").loc[pattern]
