@@ -130,7 +130,7 @@ def test_online_spell_summaries_equal_the_spells_of_the_recorded_memberships(sah
     sp = res.spell_frame()
     sp = sp[~sp["core"]]
     s = res.summary.set_index("run")
-    assert (s["completed_spells"] > 0).all() and s["completed_spells"].sum() > 100
+    assert (s["completed_spells"] > 0).all()          # something to compare
     for run, g in sp.groupby("run"):
         done, open_ = g[g["completed"]], g[~g["completed"]]
         assert s.loc[run, "completed_spells"] == len(done)
