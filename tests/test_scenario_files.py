@@ -202,3 +202,18 @@ def test_sweeps_and_the_report_compose_a_file_the_same_way(folder):
     assert sweep.base.scenario.missions["coast"].lead_troops == 400
     raw = compose_raw("sweep", ["experiment=compare", f"scenario={f}"])
     assert raw.scenario.name == "coast" and raw.sweep.name == "compare"
+
+
+def test_the_example_history_runs_from_a_folder_outside_the_project(folder):
+    """The issue's "done when": a history written as a scenario file outside the project, run by
+    the documented command, with its history tables."""
+    example = ROOT / "examples" / "scenarios" / "coastal_history.yaml"
+    f = _write(folder / "mine" / "coastal_history.yaml", example.read_text())
+    p = _run([f"scenario={f}", "output.memberships=true", "output.quiet=true"], folder,
+             folder / "out")
+    assert p.returncode == 0, p.stderr
+    rows = pd.read_parquet(folder / "out" / "memberships.parquet")
+    cfg = compose([f"scenario={f}"])
+    assert rows["step"].max() == cfg.scenario.horizon
+    assert set(rows["mission"]) == set(cfg.scenario.missions)
+    assert rows["exit"].any() and rows["entry"].any()
