@@ -74,8 +74,8 @@ RUN_CASES = [
     (["policy=impulsve"], "did you mean 'impulsive'"),
     (["policy=isolationist"], "Could not find 'policy/isolationist'"),
     (["scenario=atlantis"], "Could not find 'scenario/atlantis'"),
-    (["scenario=/abs/path/file.yaml"], "scenario='/abs/path/file.yaml': an option is a name"),
-    (["scenario=../trust/default"], "scenario='../trust/default': an option is a name"),
+    (["scenario=/abs/path/file.yaml"], "scenario='/abs/path/file.yaml': no such file"),
+    (["scenario=../trust/default"], "scenario='../trust/default': a scenario file is a YAML file"),
     (["scenario.name=../../../../escaped"], "scenario.name='../../../../escaped'"),
     (["scenario.name=a/b"], "scenario.name='a/b'"),
     (["scenario.horizon=0"], "scenario.horizon=0 is out of range"),
@@ -285,7 +285,7 @@ SWEEP_CASES = [
     (["+sweep.uncertainties.trust.friction=0.5"], "expected a mapping such as"),
     (["+sweep.uncertainties.missions.nowhere.risk={low: 0, high: 1}"], "no mission 'nowhere'"),
     (["trust.asymetry=2"], "did you mean 'trust.asymmetry'"),
-    (["scenario=/abs/file.yaml"], "an option is a name"),
+    (["scenario=/abs/file.yaml"], "scenario='/abs/file.yaml': no such file"),
 ]
 
 

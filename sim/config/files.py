@@ -67,10 +67,6 @@ def check_option_name(group: str, option) -> None:
     text = str(option)
     if (not text or "/" in text or "\\" in text or ".." in text or "\0" in text
             or text.endswith((".yaml", ".yml"))):
-        if group in FILE_PATH_GROUPS:
-            raise ConfigError(
-                f"{group}={text!r}: allowed: a {group} name or the path of one YAML file "
-                f"({group}=path/to/file.yaml), not a sweep or glob of paths")
         raise ConfigError(
             f"{group}={text!r}: an option is a name (a file {group}/<name>.yaml in a config "
             f"folder), not a path; allowed: a name without '/', '\\' or '..'. For your own file, "
