@@ -76,7 +76,7 @@ def check_option_name(group: str, option) -> None:
 
 # groups whose option may be given as a file's path (scenario=path/to/file.yaml)
 FILE_PATH_GROUPS = ("scenario",)
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def is_file_option(value) -> bool:
@@ -100,6 +100,8 @@ def _file_values(override: str) -> tuple[str, list] | None:
     None when it selects no file."""
     from hydra.core.override_parser.types import ValueType
 
+    if str(override).lstrip("+~").partition("=")[0].strip() not in FILE_PATH_GROUPS:
+        return None                                     # cheap: most overrides are not groups
     ov = _parse(override)
     if (ov is None or ov.key_or_group not in FILE_PATH_GROUPS or ov.package or ov.is_delete()):
         return None
@@ -189,7 +191,7 @@ def stage_files(overrides, folder, config_dirs=()) -> tuple[list[str], list[dict
             check_option_file(path, group, roots)
             text = path.read_text()
             data = yaml.safe_load(text) or {}
-            stem = _SAFE_NAME.sub("_", path.stem).strip(".") or group
+            stem = _SAFE_NAME.sub("_", path.stem) or group
             name, n = stem, 1
             existing = set(_all_options(roots, group)) | set(taken.values())
             while name in existing:
@@ -200,7 +202,7 @@ def stage_files(overrides, folder, config_dirs=()) -> tuple[list[str], list[dict
             if "name" in data:
                 target.write_text(text)
             else:  # named after its file; checked to mean exactly that
-                target.write_text(text.rstrip("\n") + f"\nname: {stem}\n")
+                target.write_text(text.rstrip("\n") + f"\nname: '{stem}'\n")
                 try:
                     same = yaml.safe_load(target.read_text()) == {**data, "name": stem}
                 except yaml.YAMLError:
