@@ -429,14 +429,16 @@ class Recorder:
         self.last = step_v
 
     def trajectories(self) -> dict[str, dict[str, np.ndarray] | None]:
-        """What has been recorded so far: ``steps``, ``missions``, ``allies`` (views)."""
+        """What has been recorded so far: ``steps``, ``missions``, ``allies`` (views), and
+        ``memberships`` when recorded."""
         t = self.t
-        return {"steps": {k: v[:t + 1] for k, v in self.steps.items()},
-                "missions": {k: v[:t + 1] for k, v in self.missions.items()},
-                "allies": ({k: v[:t + 1] for k, v in self.allies.items()}
-                           if self.allies is not None else None),
-                "memberships": ({k: v[:t + 1] for k, v in self.memberships.items()}
-                                if self.memberships is not None else None)}
+        out = {"steps": {k: v[:t + 1] for k, v in self.steps.items()},
+               "missions": {k: v[:t + 1] for k, v in self.missions.items()},
+               "allies": ({k: v[:t + 1] for k, v in self.allies.items()}
+                          if self.allies is not None else None)}
+        if self.memberships is not None:   # only when recorded (callers iterate the tables)
+            out["memberships"] = {k: v[:t + 1] for k, v in self.memberships.items()}
+        return out
 
     def results(self, world: World, seeds, runs, policy_names) -> "Results":
         """What has been recorded so far, with the per-run summaries."""
@@ -445,7 +447,7 @@ class Recorder:
         return Results(world, np.asarray(seeds), np.asarray(runs), tuple(policy_names), steps,
                        missions, allies, summarise(steps, missions, world.is_core,
                                                    world.n_allies),
-                       tr["memberships"])
+                       tr.get("memberships"))
 
 
 @dataclass
