@@ -321,6 +321,15 @@ class AllySpec:
 
 
 @dataclass(frozen=True)
+class Arrival:
+    """``n`` generated allies that become available (may join) evenly over the months up to
+    ``until`` (a step or ``YYYY-MM``), after the previous arrival's ``until`` (or the start)."""
+
+    until: Any = None
+    n: int = 0
+
+
+@dataclass(frozen=True)
 class AlliesConfig:
     """How allies are made: generated from distributions, listed by name, or both."""
 
@@ -371,6 +380,7 @@ class AlliesConfig:
     fear_min: float = param(-0.5, -1.0, 1.0, "lowest fear (< 0 fears entrapment)")
     fear_max: float = param(0.5, -1.0, 1.0, "highest fear (> 0 fears abandonment)")
     roster: dict[str, AllySpec] = field(default_factory=dict)
+    arrivals: list[Arrival] = field(default_factory=list)
 
 
 @dataclass  # not frozen: OmegaConf makes dict values of frozen classes read-only

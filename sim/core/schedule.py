@@ -190,7 +190,9 @@ def apply_events(state: State, *, setup: Setup, events: Iterable[Event] = ()) ->
 def lead_acts(state: State, *, setup: Setup, policy) -> LeadMoves:
     """Phase 2: the policy in force sets the lead's troops, enablers, pledges and consultation.
 
-    Troops ``T = T_0 * f_T(months open) * (1 - w_T) * (1 - out) * active`` and likewise enablers,
+    Troops ``T = T_0 * T_s * f_T(months open) * (1 - w_T) * (1 - out) * active`` (``T_s`` the troop
+    scale a ``lead_troops`` event sets: surges above the start, drawdowns below) and likewise
+    enablers (without ``T_s``),
     where ``f`` is :func:`sim.rules.policies.planned_fraction` (the plan, once the handover has
     opened: :func:`sim.rules.policies.handover_opens` on the receivers' capacity, the mean of the
     local partner's and the member allies'), ``w`` the share withdrawn by scenario events and
