@@ -197,3 +197,39 @@ def test_mission_and_roster_dates_are_checked():
                                                                     mandate_end=10)})
     with pytest.raises(ConfigError, match="successor='nowhere'"):
         check_config(bad)
+
+
+def test_arrivals_and_scripted_absences_hold_without_the_commitment_mechanism():
+    for switch in ("1", "0"):
+        cfg = compose(["scenario=sahel", f"mechanisms.commitment={switch}"])
+        cfg = _events(cfg, EventSpec(kind="ally_exit", date="2015-01", ally="Germany",
+                                     mission="minusma", months=24))
+        r = _run(cfg, runs=6, record_allies=True)
+        names = list(r.world.ally_names)
+        uk, de = names.index("UK"), names.index("Germany")
+        assert np.all(r.allies["missions"][1:48, :, uk] == 0)       # UK from 2018-07 only
+        # Germany serves only in MINUSMA (its only contingent): no troops while held out
+        assert np.all(r.allies["contribution"][6:30, :, de] == 0)   # out 2015-01 .. 2016-12
+
+
+def test_an_entry_into_a_closed_mission_is_refused():
+    cfg = compose(["scenario=sahel"])
+    bad = _events(cfg, EventSpec(kind="ally_entry", date="2019-01", ally="Sweden",
+                                 mission="takuba"))
+    with pytest.raises(ConfigError, match="mission 'takuba' before it starts"):
+        check_config(bad)
+    late = _events(cfg, EventSpec(kind="ally_entry", date="2022-08", ally="Sweden",
+                                  mission="takuba"))
+    with pytest.raises(ConfigError, match="mission 'takuba' is not open then"):
+        check_config(late)
+
+
+def test_tenure_and_a_lasting_cause():
+    kw = dict(departed=0.0, exit_threshold=1.0, election_exit=False, active=True,
+              join_threshold=0.1, leave_threshold=0.0)
+    member = np.array([True, True, True])
+    u = np.array([-0.5, -0.5, -0.5])
+    out = dec.decide_membership(member, u, lasting=np.array([False, True, True]),
+                                tenure=np.array([False, False, True]), **kw)
+    # one bad month is no cause; a lasting one is, except within the tenure
+    assert out.tolist() == [True, False, True]

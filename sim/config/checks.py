@@ -299,6 +299,18 @@ def _check_events(s: ScenarioConfig) -> None:
             raise ConfigError(f"scenario.events[{j}] ({ev.kind}) at step {steps[j]} concerns "
                               f"mission {ev.mission!r} before it starts (step "
                               f"{starts[ev.mission]})")
+    opens = {m.successor: step_of(s, m.mandate_end, name) for name, m in s.missions.items()
+             if m.successor is not None}
+    for j, ev in enumerate(s.events):
+        if ev.kind != "ally_entry":
+            continue
+        m = s.missions[ev.mission]
+        start = starts.get(ev.mission, opens.get(ev.mission, 1))
+        end = step_of(s, m.mandate_end, ev.mission) if m.mandate_end is not None else s.horizon + 1
+        if not start <= steps[j] < end:
+            raise ConfigError(f"scenario.events[{j}] (ally_entry) at step {steps[j]}: mission "
+                              f"{ev.mission!r} is not open then (open from step {start} to "
+                              f"{end - 1})")
     for name, m in s.missions.items():
         if name in starts and m.mandate_end is not None and \
                 step_of(s, m.mandate_end, name) <= starts[name]:
