@@ -233,3 +233,14 @@ def test_tenure_and_a_lasting_cause():
                                 tenure=np.array([False, False, True]), **kw)
     # one bad month is no cause; a lasting one is, except within the tenure
     assert out.tolist() == [True, False, True]
+
+
+def test_troops_where_the_lead_had_none_become_its_full_strength():
+    cfg = compose(["scenario=sahel"])
+    plain = _run(cfg, runs=3)
+    told = _run(_events(cfg, EventSpec(kind="lead_troops", date="2020-09", mission="minusma",
+                                       personnel=2000.0)), runs=3)
+    j = plain.world.mission_names.index("minusma")
+    t = 75                                                      # 2020-10
+    assert np.all(plain.missions["expected_presence_all"][t, :, j] == 0.0)
+    assert np.all(told.missions["expected_presence_all"][t, :, j] > 0.3)

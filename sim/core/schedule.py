@@ -239,6 +239,9 @@ def lead_acts(state: State, *, setup: Setup, policy) -> LeadMoves:
     troops = lead.troops0 * lead.troop_scale * frac_t * (1.0 - lead.cut_troops) * present
     enablers = lead.enablers0 * frac_e * (1.0 - lead.cut_enablers) * present
     level = pol.action_level(troops, enablers, lead.troops0, troop_weight=tp.troop_weight)
+    # the lead's full strength, should a lead_troops event have put troops where it had none
+    lead.level_ref = pol.action_level(lead.troops0, lead.enablers0, lead.troops0,
+                                      troop_weight=tp.troop_weight)
     handover_possible = (policy.cut_start >= 0) | (policy.handover_threshold <= 1.0)
 
     # the pledge in force, then a new one if due
