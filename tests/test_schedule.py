@@ -28,8 +28,12 @@ def test_every_event_kind_has_an_effect_on_the_state():
     for kind, spec in EVENT_KINDS.items():
         _, setup, state = _setup()
         fields = {"mission": "stabilisation", "ally": "ally_2", "level": 0.8, "horizon": 6,
-                  "size": 1.0, "policy": "impulsive", "after": 3}
-        ev = _event(setup, kind, **{k: v for k, v in fields.items() if k in spec.required})
+                  "size": 1.0, "policy": "impulsive", "after": 3, "personnel": 3000.0}
+        extra = {"ally_shock": {"opposition": 0.2}, "mission_shock": {"risk": 0.1}}.get(kind, {})
+        ev = _event(setup, kind, **{k: v for k, v in fields.items() if k in spec.required},
+                    **extra)
+        if kind == "support_partner":
+            state.lead.partner_support[:] = 0.5         # something to restore
         if kind == "mission_start":
             state.missions.active[:] = False
         if kind in ("deployment", "reversal"):

@@ -135,6 +135,22 @@ def _check_allies(s: ScenarioConfig) -> None:
         raise ConfigError("scenario.allies: the coalition is empty (allies.n=0 and no roster): "
                           "a scenario needs at least one ally")
     generated = {f"ally_{i}" for i in range(a.n)}
+    prev = 0
+    for k, arr in enumerate(a.arrivals):
+        ap = f"scenario.allies.arrivals[{k}]"
+        if isinstance(arr.n, bool) or not isinstance(arr.n, int) or arr.n < 1:
+            raise ConfigError(f"{ap}.n={arr.n!r}: a number of generated allies >= 1")
+        if arr.until is None:
+            raise ConfigError(f"{ap}.until is missing (the date, YYYY-MM, or step by which they "
+                              "have arrived)")
+        until = step_of(s, arr.until, f"{ap}.until")
+        if not prev < until <= s.horizon:
+            raise ConfigError(f"{ap}.until={arr.until!r} (step {until}) must be after the previous "
+                              f"arrival (step {prev}) and within the horizon [1, {s.horizon}]")
+        prev = until
+    if sum(arr.n for arr in a.arrivals) > a.n:
+        raise ConfigError(f"scenario.allies.arrivals: {sum(arr.n for arr in a.arrivals)} late "
+                          f"arrivals, but only allies.n={a.n} generated allies")
     missions = list(s.missions)
     for name, r in a.roster.items():
         rp = f"scenario.allies.roster.{name}"
@@ -283,6 +299,18 @@ def _check_events(s: ScenarioConfig) -> None:
             raise ConfigError(f"scenario.events[{j}] ({ev.kind}) at step {steps[j]} concerns "
                               f"mission {ev.mission!r} before it starts (step "
                               f"{starts[ev.mission]})")
+    opens = {m.successor: step_of(s, m.mandate_end, name) for name, m in s.missions.items()
+             if m.successor is not None}
+    for j, ev in enumerate(s.events):
+        if ev.kind != "ally_entry":
+            continue
+        m = s.missions[ev.mission]
+        start = starts.get(ev.mission, opens.get(ev.mission, 1))
+        end = step_of(s, m.mandate_end, ev.mission) if m.mandate_end is not None else s.horizon + 1
+        if not start <= steps[j] < end:
+            raise ConfigError(f"scenario.events[{j}] (ally_entry) at step {steps[j]}: mission "
+                              f"{ev.mission!r} is not open then (open from step {start} to "
+                              f"{end - 1})")
     for name, m in s.missions.items():
         if name in starts and m.mandate_end is not None and \
                 step_of(s, m.mandate_end, name) <= starts[name]:

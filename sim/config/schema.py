@@ -120,6 +120,15 @@ class DecisionConfig:
     min_absence: int = param(6, 0, 120, "months a government that left a mission stays out at "
                              "least (force generation and a new mandate); declared, swept",
                              unit="months")
+    min_tenure: int = param(6, 0, 120, "months a government that joins a mission stays at least "
+                            "(a rotation), unless an election, a scripted exit or the mission's end "
+                            "takes it out; declared, swept", unit="months")
+    exit_delay: int = param(3, 1, 24, "consecutive months its utility must stay below what staying "
+                            "needs before a government leaves (a lasting cause, not one month's "
+                            "mood); declared, swept", unit="months")
+    renewal_hurdle: float = param(0.5, 0.0, 1.0, "at a mandate's renewal, how far what a member "
+                                  "needs to extend moves from the leave threshold (0) to the join "
+                                  "threshold (1); declared, swept")
     tie_weight: float = param(0.5, 0.0, 1.0, "weight of tied partners' exits (network neighbours: "
                               "bilateral ties, shared units, blocs) in the departed share an ally "
                               "reads, against the coalition-wide share")
@@ -321,6 +330,15 @@ class AllySpec:
 
 
 @dataclass(frozen=True)
+class Arrival:
+    """``n`` generated allies that become available (may join) evenly over the months up to
+    ``until`` (a step or ``YYYY-MM``), after the previous arrival's ``until`` (or the start)."""
+
+    until: Any = None
+    n: int = 0
+
+
+@dataclass(frozen=True)
 class AlliesConfig:
     """How allies are made: generated from distributions, listed by name, or both."""
 
@@ -371,6 +389,7 @@ class AlliesConfig:
     fear_min: float = param(-0.5, -1.0, 1.0, "lowest fear (< 0 fears entrapment)")
     fear_max: float = param(0.5, -1.0, 1.0, "highest fear (> 0 fears abandonment)")
     roster: dict[str, AllySpec] = field(default_factory=dict)
+    arrivals: list[Arrival] = field(default_factory=list)
 
 
 @dataclass  # not frozen: OmegaConf makes dict values of frozen classes read-only

@@ -195,7 +195,7 @@ def _ally_exit(s, ev, step):
     js, i, a = _missions_of(s, ev), ev.ally, s.allies
     s.month.forced_out[:, js, i] = True
     if ev.months >= 0:
-        a.absent_until[:, js, i] = np.maximum(a.absent_until[:, js, i], step + ev.months)
+        a.held_until[:, js, i] = np.maximum(a.held_until[:, js, i], step + ev.months)
 
 
 def _ally_entry(s, ev, step):
@@ -203,6 +203,7 @@ def _ally_entry(s, ev, step):
     its utility, and decides for itself from then on."""
     s.month.forced_in[:, ev.mission, ev.ally] = True
     s.allies.absent_until[:, ev.mission, ev.ally] = -1
+    s.allies.held_until[:, ev.mission, ev.ally] = -1
 
 
 def _home_attack(s, ev, step):

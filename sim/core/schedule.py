@@ -190,7 +190,9 @@ def apply_events(state: State, *, setup: Setup, events: Iterable[Event] = ()) ->
 def lead_acts(state: State, *, setup: Setup, policy) -> LeadMoves:
     """Phase 2: the policy in force sets the lead's troops, enablers, pledges and consultation.
 
-    Troops ``T = T_0 * f_T(months open) * (1 - w_T) * (1 - out) * active`` and likewise enablers,
+    Troops ``T = T_0 * T_s * f_T(months open) * (1 - w_T) * (1 - out) * active`` (``T_s`` the troop
+    scale a ``lead_troops`` event sets: surges above the start, drawdowns below) and likewise
+    enablers (without ``T_s``),
     where ``f`` is :func:`sim.rules.policies.planned_fraction` (the plan, once the handover has
     opened: :func:`sim.rules.policies.handover_opens` on the receivers' capacity, the mean of the
     local partner's and the member allies'), ``w`` the share withdrawn by scenario events and
@@ -237,6 +239,9 @@ def lead_acts(state: State, *, setup: Setup, policy) -> LeadMoves:
     troops = lead.troops0 * lead.troop_scale * frac_t * (1.0 - lead.cut_troops) * present
     enablers = lead.enablers0 * frac_e * (1.0 - lead.cut_enablers) * present
     level = pol.action_level(troops, enablers, lead.troops0, troop_weight=tp.troop_weight)
+    # the lead's full strength, should a lead_troops event have put troops where it had none
+    lead.level_ref = pol.action_level(lead.troops0, lead.enablers0, lead.troops0,
+                                      troop_weight=tp.troop_weight)
     handover_possible = (policy.cut_start >= 0) | (policy.handover_threshold <= 1.0)
 
     # the pledge in force, then a new one if due
@@ -508,10 +513,18 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     election_exit = rng.uniform(setup.seed, setup.run, t, setup.ent_a, P.ELECTION_EXIT) < p_exit
     commit = mech.commitment > 0.0
     # an ally with no deployable force for a stabilisation mission (a roster ally without a
-    # contingent there) cannot be in it
+    # contingent there) cannot be in it; the scenario holds some out (late arrivals, scripted
+    # exits) whatever the commitment switch; commitments hold others out for a while
     cannot_serve = np.logical_not(ms.is_core) & (a.reach <= 0.0)
-    absent = (commit & (t <= a.absent_until)) | cannot_serve
+    absent = (t <= a.held_until) | (commit & (t <= a.absent_until)) | cannot_serve
     returning = was & np.logical_not(member) & (a.left_at >= 0)
+    u_stay = dec.stay_hurdle(mo.focal, join_threshold=dp.join_threshold,
+                             leave_threshold=dp.leave_threshold, renewal_hurdle=dp.renewal_hurdle)
+    # a lasting cause: below what staying needs for exit_delay months in a row; at a renewal the
+    # member decides that month
+    below = np.where(member & (utility < u_stay), a.below + 1, 0)
+    delay = np.where(commit, dp.exit_delay, 1)
+    tenure = commit & member & (t - a.joined_at < dp.min_tenure)
     new_member = dec.decide_membership(member, utility, departed, a.exit_threshold,
                                        election_exit, ms.active,
                                        join_threshold=dp.join_threshold,
@@ -519,7 +532,10 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
                                        returning=returning,
                                        reentry_cost=mech.commitment * dp.reentry_cost,
                                        focal=mo.focal, forced_in=mo.forced_in & ms.active,
-                                       forced_out=mo.forced_out)
+                                       forced_out=mo.forced_out,
+                                       renewal_hurdle=dp.renewal_hurdle,
+                                       lasting=(below >= delay) | (mo.focal & (below > 0)),
+                                       tenure=tenure)
     exits = member & np.logical_not(new_member) & ms.active
     joins = new_member & np.logical_not(member)
     # a government that leaves stays out a while; one elected on leaving, for its term
@@ -527,8 +543,11 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     term = np.where(commit, a.election_period, 0)
     stay_out = np.where(election_exit & exits, np.maximum(term, absence), absence)
     a.absent_until = np.where(exits, np.maximum(a.absent_until, t + stay_out), a.absent_until)
-    rejoined = joins & returning & (t - a.left_at <= 12)
+    rejoined = joins & returning & np.logical_not(a.left_forced) & (t - a.left_at <= 12)
     a.left_at = np.where(exits, t, a.left_at)
+    a.left_forced = np.where(exits, mo.forced_out, a.left_forced)
+    a.joined_at = np.where(joins, t, a.joined_at)
+    a.below = np.where(new_member, below, 0)
     a.member = new_member
     a.effort = np.where(new_member, target, 0.0)
     a.was_member = was | new_member

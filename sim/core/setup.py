@@ -233,7 +233,11 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
         taste=p.decision.taste_scale * rng.logistic(setup.seed, setup.run, 0, setup.ent_am,
                                                     rng.Purpose.INIT_TASTE),
         left_at=np.full((r, m, n), -1, dtype=np.int64),
-        absent_until=np.broadcast_to(drawn["available"] - 1, (r, m, n)).astype(np.int64).copy())
+        absent_until=np.full((r, m, n), -1, dtype=np.int64),
+        held_until=np.broadcast_to(drawn["available"] - 1, (r, m, n)).astype(np.int64).copy(),
+        joined_at=np.where(member, 0, -1).astype(np.int64),
+        below=np.zeros((r, m, n), dtype=np.int64),
+        left_forced=np.zeros((r, m, n), dtype=bool))
 
     data = {key: _mission_column(getattr(w, key), r) for key in
             ("lead_troops", "lead_enablers", "required_force", "risk", "partner_force", "threat",

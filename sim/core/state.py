@@ -60,8 +60,14 @@ class Allies:
                             "what its known contingent implies; 0: it cannot serve there)")
     taste: np.ndarray = var("AM", "utility", "lasting taste for each mission (drawn once)")
     left_at: np.ndarray = var("AM", "step", "step it last left each mission (-1: never)")
-    absent_until: np.ndarray = var("AM", "step", "last step it stays out of each mission (a "
-                                   "minimum absence, a term, a late arrival; -1: free to join)")
+    absent_until: np.ndarray = var("AM", "step", "last step it stays out of each mission by its "
+                                   "own commitment (a minimum absence, a term; -1: free to join)")
+    held_until: np.ndarray = var("AM", "step", "last step the scenario holds it out of each mission "
+                                 "(a late arrival, a scripted exit; -1: free to join)")
+    joined_at: np.ndarray = var("AM", "step", "step it last joined each mission (-1: never)")
+    below: np.ndarray = var("AM", "months", "consecutive months its utility has been below what "
+                            "staying needs")
+    left_forced: np.ndarray = var("AM", "bool", "its last exit from each mission was scripted")
     r_leader: np.ndarray = var("A", "evidence", "good evidence about the current administration")
     s_leader: np.ndarray = var("A", "evidence", "bad evidence about the current administration")
     r_country: np.ndarray = var("A", "evidence", "good evidence about the lead country")

