@@ -1,1 +1,0 @@
-"""A Hydra launcher that runs a multirun's jobs on a Dask cluster (``hydra/launcher=dask``)."""
