@@ -317,7 +317,9 @@ def _layout(indptr: bytes, indices: bytes, n: int):
     adjacency = sp.csr_array((np.ones(len(indices) // 8), np.frombuffer(indices, np.int64),
                               np.frombuffer(indptr, np.int64)), shape=(n, n))
     graph = nx.from_scipy_sparse_array(adjacency)
-    return graph, nx.kamada_kawai_layout(graph)
+    if n <= 40:   # the labelled size: the tidier layout; beyond, a far cheaper one
+        return graph, nx.kamada_kawai_layout(graph)
+    return graph, nx.spring_layout(graph, seed=1)
 
 
 def drawn_network(world):
