@@ -29,12 +29,17 @@ node_ready() {
   case "$st" in idle*|mix*|alloc*|completing*) return 0 ;; *) return 1 ;; esac
 }
 
-stop_daemons() {
+stop_slurm() {  # the daemons this script started (their pid files are in $STATE)
   for d in slurmd slurmctld; do
     if [ -s "$STATE/$d.pid" ] && kill -0 "$(cat "$STATE/$d.pid")" 2>/dev/null; then
       kill "$(cat "$STATE/$d.pid")" || true
+      for _ in $(seq 50); do kill -0 "$(cat "$STATE/$d.pid")" 2>/dev/null || break; sleep 0.1; done
     fi
   done
+}
+
+stop_daemons() {
+  stop_slurm
   if [ -s /run/munge/munged.pid ] && kill -0 "$(cat /run/munge/munged.pid)" 2>/dev/null \
       && [ -e "$STATE/munged.started-here" ]; then
     kill "$(cat /run/munge/munged.pid)" || true
@@ -131,14 +136,7 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
   munge -n | unmunge >/dev/null || die "munged does not answer (see /var/log/munge/munged.log)"
 fi
 
-stop_daemons_slurm() {
-  for d in slurmd slurmctld; do
-    if [ -s "$STATE/$d.pid" ] && kill -0 "$(cat "$STATE/$d.pid")" 2>/dev/null; then
-      kill "$(cat "$STATE/$d.pid")" || true; sleep 1
-    fi
-  done
-}
-stop_daemons_slurm
+stop_slurm
 echo ">> starting slurmctld and slurmd on 127.0.0.1"
 slurmctld -c                     # -c: clear previous job state (a test cluster)
 for _ in $(seq 100); do scontrol ping 2>/dev/null | grep -q UP && break; sleep 0.2; done
