@@ -31,9 +31,11 @@ node_ready() {
 
 stop_slurm() {  # the daemons this script started (their pid files are in $STATE)
   for d in slurmd slurmctld; do
-    if [ -s "$STATE/$d.pid" ] && kill -0 "$(cat "$STATE/$d.pid")" 2>/dev/null; then
-      kill "$(cat "$STATE/$d.pid")" || true
-      for _ in $(seq 50); do kill -0 "$(cat "$STATE/$d.pid")" 2>/dev/null || break; sleep 0.1; done
+    local pid
+    pid=$(cat "$STATE/$d.pid" 2>/dev/null) || continue
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
   done
 }
