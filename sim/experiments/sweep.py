@@ -3,6 +3,9 @@
     python -m sim.sweep experiment=smoke                        # the basic launcher, in-process
     python -m sim.sweep experiment=smoke hydra/launcher=cores   # joblib on the local cores
     python -m sim.sweep experiment=smoke hydra/launcher=slurm   # a SLURM cluster (docs/cluster.md)
+    python -m sim.sweep experiment=smoke hydra/launcher=slurm sweep.wait=false   # submit and exit;
+    python -m sim.watch sweeps/smoke --follow; python -m sim.collect sweeps/smoke  # ... later
+    python -m sim.sweep experiment=smoke hydra/launcher=dask_local   # a Dask cluster
 
 Arguments are Hydra overrides of ``configs/sweep.yaml`` (the base run configuration and ``sweep.*``);
 those starting with ``hydra`` go to the multirun (launcher and its options). The command:
@@ -12,7 +15,8 @@ those starting with ``hydra`` go to the multirun (launcher and its options). The
    manifest: design, resolved configs and their hash, versions, git commit) and ``design/``;
 3. launches a Hydra multirun of :mod:`sim.experiments.chunk` over the chunks not yet complete (so re-running the
    same command after an interruption runs only what is missing);
-4. shows progress (runs done, runs/s, time left), then writes ``sweep_summary.json`` (machine
+4. shows progress (a bar on a terminal; in logs a line per completed chunk and at least every 10 s:
+   runs done, runs/s, time left), then writes ``sweep_summary.json`` (machine
    readable) and ``summary.parquet`` (all runs, via :mod:`sim.collect`).
 
 Resume verifies (:mod:`sim.experiments.verify`): the folder's ``sweep.json`` records the code's and
