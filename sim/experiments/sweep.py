@@ -240,7 +240,7 @@ class _Progress:
                 rate = (done_runs - self.start_done) / max(now, 1e-9)
                 left = (self.total - done_runs) / rate if rate > 0 else math.inf
                 print(f"[{self.sweep.config.name}] {done_runs}/{self.total} runs, "
-                      f"{rate:.0f} runs/s, {'?' if math.isinf(left) else f'{left:.0f} s'} left",
+                      f"{rate:.3g} runs/s, {'?' if math.isinf(left) else f'{left:.0f} s'} left",
                       file=sys.stderr, flush=True)
                 self.last_log = now
         self.done = done_runs
