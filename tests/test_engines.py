@@ -122,3 +122,19 @@ def test_watch_of_a_folder_that_is_no_sweep_is_one_line(tmp_path):
     p = run("sim.watch", [str(tmp_path)])
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
     assert "not a sweep folder" in p.stderr
+
+
+def test_a_sweep_on_a_running_dask_scheduler_equals_the_local_run(local, tmp_path):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        d = tmp_path / "s"
+        p = run("sim.sweep", SMALL + [f"sweep.dir={d}", "sweep.chunk_size=8",
+                                      "hydra/launcher=dask_local",
+                                      f"hydra.launcher.address={cluster.scheduler_address}"])
+        assert p.returncode == 0, p.stderr[-3000:]
+        done = [json.loads((d / f"chunks/chunk-{k:06d}/done.json").read_text()) for k in range(4)]
+        assert len(done) == 4
+        assert "execute_job" in cluster.scheduler.task_prefixes   # its workers ran the chunks
+    assert_bitwise_equal(collect(d), local)
