@@ -9,8 +9,8 @@
 # Needs root (apt-get, daemons) on Debian/Ubuntu. It writes /etc/slurm/slurm.conf only if that file
 # is absent or was written by this script (it carries the marker below), so a real cluster's
 # configuration is never touched. Daemons: munged (a unix socket), slurmctld (port 6817) and slurmd
-# (port 6818), both bound to 127.0.0.1 (CommunicationParameters=NoInAddrAny with every address
-# 127.0.0.1), running as root; processes are tracked without cgroups (proctrack/linuxproc), so it
+# (port 6818), both bound to 127.0.0.1 (CommunicationParameters=NoInAddrAny,NoCtldInAddrAny with
+# every address 127.0.0.1 and this host's name resolving to 127.x), running as root; processes are tracked without cgroups (proctrack/linuxproc), so it
 # runs in containers. State and logs: /var/lib/slurm-localhost, /var/log/slurm-localhost.
 set -euo pipefail
 
@@ -58,6 +58,13 @@ case "$cmd" in
 esac
 
 [ "$(id -u)" -eq 0 ] || die "needs root (it installs packages and starts daemons)"
+# slurmctld binds to the address this host's name resolves to: it must be a loopback address
+addr=$(getent hosts "$(hostname)" | awk '{print $1; exit}')
+case "$addr" in
+  127.*) ;;
+  *) die "this host's name ($(hostname)) resolves to '${addr:-nothing}', not a loopback address; \
+add '127.0.1.1 $(hostname)' to /etc/hosts so that the daemons listen on loopback only" ;;
+esac
 command -v apt-get >/dev/null || die "needs apt-get (Debian or Ubuntu)"
 
 if command -v sinfo >/dev/null && node_ready; then
@@ -93,7 +100,7 @@ ClusterName=localhost
 SlurmctldHost=localhost(127.0.0.1)
 SlurmctldPort=6817
 SlurmdPort=6818
-CommunicationParameters=NoInAddrAny
+CommunicationParameters=NoInAddrAny,NoCtldInAddrAny
 AuthType=auth/munge
 CredType=cred/munge
 SlurmUser=root
@@ -150,5 +157,8 @@ if ! node_ready; then
   sleep 2
 fi
 node_ready || { tail -20 "$LOGS/slurmd.log" >&2; die "node localhost does not come up"; }
+if command -v ss >/dev/null; then   # say where the daemons listen
+  ss -ltnp 2>/dev/null | awk '/slurm/ {print "listening: " $4}' || true
+fi
 sinfo
 echo "slurm-localhost: up (sinfo, squeue, sbatch work; stop with: bash $0 stop)"
