@@ -28,6 +28,8 @@ def fit_figure(result, path=None):
     rows = -(-n // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False)
     pct = f"{spec.band:.0%}"
+    from sim.config import compose
+    horizon = compose(spec.overrides).scenario.horizon
     for ax, name in zip(axes.flat, series_targets):
         d = table[table["target"] == name].sort_values("step")
         x = d["step"].to_numpy()
@@ -49,6 +51,7 @@ def fit_figure(result, path=None):
         ax.set_ylabel(UNITS[SERIES[t.series].kind])
         ax.set_xticks(x, [step_date(_start(result), s) for s in x], rotation=60, fontsize=7)
         ax.set_ylim(bottom=0)
+        ax.set_xlim(0, horizon + 3)
     if events:
         ax = axes.flat[len(series_targets)]
         d = table.set_index("target").loc[events]

@@ -9,6 +9,7 @@ resumable: run the same command again and each fit continues from its last compl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -119,15 +120,24 @@ def synthetic_history(spec: CalibrationSpec, history: History, truth: dict, run:
 
 def params_yaml(spec: CalibrationSpec, summary: pd.DataFrame, command: str) -> str:
     """The posterior medians as a named config (``configs/params/calibrated_<name>.yaml``)."""
+    from sim.config.files import ParamsFile
+    allowed = [f.name for f in dataclasses.fields(ParamsFile)]
     groups: dict[str, dict] = {}
+    left_out = []
     for _, r in summary.iterrows():
         group, _, key = r["parameter"].partition(".")
+        if group not in allowed:
+            left_out.append(f"{r['parameter']}={r['median']:.4g}")
+            continue
         groups.setdefault(group, {})[key] = float(f"{r['median']:.4g}")
     lines = ["# @package _global_",
              f"# Posterior medians of the ABC-SMC calibration '{spec.name}' "
              f"({', '.join(spec.overrides)}).",
              f"# Made by: {command}",
              "# 90% credible intervals and contraction: the calibration's posterior_summary.csv."]
+    if left_out:
+        lines.append("# Not set here (a policy's or a mission's value belongs to its own file): "
+                     + ", ".join(left_out))
     for group, values in groups.items():
         lines.append(f"{group}:")
         for key, v in values.items():
