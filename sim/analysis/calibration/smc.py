@@ -12,7 +12,7 @@ with pyABC's own proposal function, runs them as one :class:`~sim.drivers.ensemb
 runs in lockstep; optionally split over worker processes), and then lets pyABC's own acceptance,
 distance and weights judge each particle in order; the first ``n`` accepted make the population,
 exactly as pyABC's single-core sampler would take them. Each simulation has its own run number
-(``generation * 10^7 + index``), so its random numbers are its own (:mod:`sim.core.rng`) and the
+(``(generation + 10) * 10^7 + index``), so its random numbers are its own (:mod:`sim.core.rng`) and the
 whole calibration is reproducible from the seed. The history is pyABC's database in the results
 folder; a stopped calibration continues from its last complete generation.
 """
@@ -31,7 +31,7 @@ from sim.core import rng
 
 __all__ = ["Simulator", "BatchSampler", "run_smc", "RUN_BLOCK"]
 
-RUN_BLOCK = 10_000_000     # run numbers of generation t: (t + 2) * RUN_BLOCK + index
+RUN_BLOCK = 10_000_000     # run numbers of generation t: (t + 10) * RUN_BLOCK + index
 
 
 def _simulate(overrides, seed, runs, values, targets, history, exits_needed):
@@ -187,7 +187,7 @@ def _batch_sampler_class():
                     proposals.append((m, theta))
                 values = {p: self.priors[p].to_value(np.array([th[p] for _, th in proposals]))
                           for p in names}
-                runs = (t + 2) * RUN_BLOCK + index + np.arange(b)
+                runs = (t + 10) * RUN_BLOCK + index + np.arange(b)
                 index += b
                 stats = self.simulator.run(values, runs)
                 keys = self.model.keys
