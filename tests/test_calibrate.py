@@ -223,3 +223,46 @@ def test_synthetic_observations_are_one_run_at_the_truth(tmp_path):
     o = syn.observations[0]
     assert isinstance(syn, History) and isinstance(o, Observation)
     assert o.value == res.steps["members"][o.step, 0]
+
+
+# ------------------------------------------------------------------------- named parameter sets
+
+def test_shipped_calibrated_parameter_sets_compose_for_runs_and_sweeps():
+    import yaml
+    from pathlib import Path
+
+    from sim.config import compose_raw
+    files = sorted(Path("configs/params").glob("calibrated_*.yaml"))
+    assert {f.stem for f in files} >= {"calibrated_sahel", "calibrated_syria", "calibrated_pew"}
+    for f in files:
+        values = yaml.safe_load(f.read_text())
+        cfg = compose([f"params={f.stem}"])                   # validated against the ranges
+        sweep = compose_raw("sweep", [f"params={f.stem}"])
+        for group, kv in values.items():
+            for key, v in kv.items():
+                assert getattr(getattr(cfg, group), key) == pytest.approx(v)
+                assert sweep[group][key] == pytest.approx(v)
+
+
+def test_a_parameter_set_sets_only_rule_groups(tmp_path):
+    from sim.config.files import check_option_file
+    p = tmp_path / "bad.yaml"
+    p.write_text("# @package _global_\nscenario:\n  horizon: 3\n")
+    with pytest.raises(ConfigError, match="unknown key 'scenario'"):
+        check_option_file(p, "params")
+    p.write_text("decision:\n  value: 1.0\n")
+    with pytest.raises(ConfigError, match="must start with '# @package _global_'"):
+        check_option_file(p, "params")
+
+
+def test_params_yaml_is_the_posterior_median():
+    from sim.analysis.calibration.run import params_yaml
+    import yaml
+    summary = pd.DataFrame({"parameter": ["decision.value", "trust.asymmetry", "policy.stance"],
+                            "median": [1.23456, 2.0, 0.5]})
+
+    class S:
+        name, overrides = "x", ["scenario=sahel"]
+    text = params_yaml(S, summary, "cmd")
+    assert yaml.safe_load(text) == {"decision": {"value": 1.235}, "trust": {"asymmetry": 2.0}}
+    assert "Not set here" in text and "policy.stance=0.5" in text
