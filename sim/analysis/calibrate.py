@@ -147,6 +147,8 @@ def main(argv=None) -> int:
     ap.add_argument("--population", type=int, default=None, help="override smc.population")
     ap.add_argument("--generations", type=int, default=None, help="override smc.generations")
     ap.add_argument("--workers", type=int, default=None, help="override smc.workers")
+    ap.add_argument("--only", default=None, help="fit only these parameters (name,name,...; "
+                    "the others keep their configured values)")
     ap.add_argument("--no-holdout", action="store_true", help="skip the out-of-sample fit")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a check fails")
     args = ap.parse_args(argv)
@@ -162,6 +164,13 @@ def main(argv=None) -> int:
                 changes[key] = v
         if changes:
             spec = dataclasses.replace(spec, smc=dataclasses.replace(spec.smc, **changes))
+        if args.only:
+            names = args.only.split(",")
+            for n in names:
+                if n not in spec.priors:
+                    raise ConfigError(f"--only: {n!r} has no prior in {args.config} (priors: "
+                                      f"{', '.join(spec.priors)})")
+            spec = dataclasses.replace(spec, priors={n: spec.priors[n] for n in names})
         if args.truth and not args.recover:
             raise ConfigError("--truth needs --recover")
         truth = _truth(spec, args.truth) if args.recover else None

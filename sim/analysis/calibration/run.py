@@ -146,7 +146,17 @@ def params_yaml(spec: CalibrationSpec, summary: pd.DataFrame, command: str) -> s
 
 
 def _fingerprint(spec: CalibrationSpec, history: History) -> str:
-    blob = json.dumps({"raw": spec.raw, "history": [o.__dict__ for o in history.observations]},
+    """What a resumed calibration must share with the stored one: the model, targets, priors,
+    the observations (synthetic ones included) and the settings that change the particles (not
+    the stopping rules, which a resume may extend, nor batch and workers, which change nothing)."""
+    smc = {k: v for k, v in dataclasses.asdict(spec.smc).items()
+           if k not in ("generations", "max_simulations", "min_epsilon", "min_acceptance",
+                        "batch", "workers")}
+    blob = json.dumps({"overrides": spec.overrides, "seed": spec.seed,
+                       "targets": {k: dataclasses.asdict(t) for k, t in spec.targets.items()},
+                       "priors": {k: dataclasses.asdict(p) for k, p in spec.priors.items()},
+                       "smc": smc, "holdout": spec.holdout,
+                       "history": [o.__dict__ for o in history.observations]},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
