@@ -269,3 +269,30 @@ def test_params_yaml_is_the_posterior_median():
     text = params_yaml(S, summary, "cmd")
     assert yaml.safe_load(text) == {"decision": {"value": 1.235}, "trust": {"asymmetry": 2.0}}
     assert "Not set here" in text and "policy.stance=0.5" in text
+
+
+# ------------------------------------------------------------------------- recovery, shipped
+
+LEARNED = {"sahel": ("decision.max_share", "decision.noise_scale"),
+           "syria": ("decision.lead_exit_weight", "decision.noise_scale"),
+           "pew": ("trust.keep_weight", "trust.forgetting_country_bad")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(LEARNED))
+def test_recovery_on_every_shipped_calibration(name, tmp_path):
+    """Each shipped calibration on a synthetic history simulated at the prior medians, fitting
+    the parameters its real history identifies (the others at their configured values): the
+    truth inside every 90% interval and every interval narrower than the prior's."""
+    import dataclasses
+
+    from sim.analysis.calibration.spec import load_spec
+    spec = load_spec(f"experiments/calibration_{name}/config.yaml")
+    spec = dataclasses.replace(
+        spec, priors={p: spec.priors[p] for p in LEARNED[name]}, predictive=50,
+        smc=dataclasses.replace(spec.smc, population=150, generations=3))
+    truth = {p: float(pr.natural().median()) for p, pr in spec.priors.items()}
+    res = calibrate(spec, tmp_path / name, truth=truth, holdout=False)
+    rec = res.recovery
+    assert rec["inside"].all(), rec
+    assert rec["narrower"].all(), rec
