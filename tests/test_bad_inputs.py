@@ -388,6 +388,7 @@ CAL_CASES = [
     ({"targets": {"m": {"series": "members", "window": 3}}}, "only the series 'exits' has a "
      "window"),
     ({"holdout": "2030-01"}, "holdout=2030-01 is outside the scenario"),
+    ({"holdout": "2014-09"}, "holdout=2014-09: the history has no observations from it"),
     ({"band": 1.5}, "band=1.5; allowed: a share in (0, 1)"),
     ({"overrides": ["hydra.searchpath=[file:///tmp]"]}, "overrides: 'hydra.searchpath=[file:///tmp]' is refused"),
     ({"overrides": "trust.asymmetry=2"}, "overrides='trust.asymmetry=2'"),

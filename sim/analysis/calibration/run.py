@@ -145,6 +145,12 @@ def params_yaml(spec: CalibrationSpec, summary: pd.DataFrame, command: str) -> s
     return "\n".join(lines) + "\n"
 
 
+def _split_step(spec) -> int:
+    from sim.config import month_index
+    start = compose(spec.overrides).scenario.start
+    return month_index(spec.holdout, "holdout") - month_index(start, "start") + 1
+
+
 def _fingerprint(spec: CalibrationSpec, history: History) -> str:
     """What a resumed calibration must share with the stored one: the model, targets, priors,
     the observations (synthetic ones included) and the settings that change the particles (not
@@ -184,6 +190,12 @@ def calibrate(spec: CalibrationSpec, out: Path, *, progress=None, fresh: bool = 
             if p not in truth:
                 raise ConfigError(f"recovery: no true value for {p}")
         history = synthetic_history(spec, history, truth)
+    if holdout and spec.holdout is not None:      # check the split before any work
+        train, test = history.split(_split_step(spec))
+        if not train.observations or not test.observations:
+            raise ConfigError(f"holdout={spec.holdout}: the history has no observations "
+                              f"{'before' if not train.observations else 'from'} it; allowed: a "
+                              "month between its first and last observation")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     lock = FileLock(out / ".lock")
@@ -214,6 +226,9 @@ def _calibrate(spec, history, out, progress, do_holdout, truth):
     from sim.experiments.io import write_csv, write_json, write_text
 
     t_start = time.perf_counter()
+    if do_holdout:
+        split = _split_step(spec)
+        train, test = history.split(split)
     fit = _fit(spec, history, out, "fit", history, progress)
     draws = _draw(fit.posterior, fit.weights, spec.predictive, spec.seed)
     prior_draws = _prior_draws(spec.priors, spec.predictive, spec.seed)
@@ -224,15 +239,6 @@ def _calibrate(spec, history, out, progress, do_holdout, truth):
     result = CalibrationResult(spec, history, fit, table, checks)
     extra_sims, extra_secs = s1.simulations + s2.simulations, s1.seconds + s2.seconds
     if do_holdout:
-        cfg = compose(spec.overrides)
-        from sim.config import month_index
-        split = month_index(spec.holdout, "holdout") - month_index(cfg.scenario.start,
-                                                                   "start") + 1
-        train, test = history.split(split)
-        if not train.observations or not test.observations:
-            raise ConfigError(f"holdout={spec.holdout}: the history has no observations "
-                              f"{'before' if not train.observations else 'from'} it; allowed: a "
-                              "month between its first and last observation")
         missing = [n for n in spec.targets if not any(o.target == n for o in train.observations)]
         hfit = _fit(spec, train, out, "holdout", train, progress)
         hdraws = _draw(hfit.posterior, hfit.weights, spec.predictive, spec.seed + 1)
