@@ -238,28 +238,3 @@ def administrations_figure(steps, changes=(), path=None, by="policy"):
     return fig
 
 
-def calibration_figure(result, path=None):
-    """Observed history (points) against the accepted runs' median and band, one panel a series."""
-    sim = result.simulated
-    series = list(dict.fromkeys(sim["series"]))
-    labels = {"members": "members (allies)", "contributors": "contributors (allies with troops)",
-              "allied_troops": "allied troops (personnel)"}
-    fig, axes = plt.subplots(1, len(series), figsize=(4.8 * len(series), 3.8), squeeze=False)
-    lo, hi = result.info["band"]
-    for ax, s in zip(axes[0], series):
-        d = sim[sim["series"] == s].sort_values("step")
-        x = np.arange(len(d))
-        ax.fill_between(x, d["low"], d["high"], color="#4393c3", alpha=0.3, lw=0,
-                        label=f"simulated {lo:.0%}–{hi:.0%}")
-        ax.plot(x, d["median"], color="#2166ac", lw=1.8, label="simulated median")
-        ax.plot(x, d["observed"], "o", color="#b2182b", ms=5, label="observed")
-        ax.set_xticks(x, d["date"], rotation=60, fontsize=8)
-        ax.set_title(labels.get(s, s))
-        ax.set_ylim(bottom=0)
-    axes[0, 0].legend(loc="best", fontsize=8)
-    info = result.info
-    fig.suptitle(f"{info['scenario']} ({info['mission']}): ABC rejection, {info['accepted']} of "
-                 f"{info['samples']} draws accepted", y=1.02)
-    fig.tight_layout()
-    save(fig, path)
-    return fig
