@@ -104,9 +104,24 @@ def _split_args(args):
     return cfg_args, hydra_args
 
 
-def plan(overrides=()) -> Sweep:
-    """Compose and validate a sweep and sample its design. Raises :class:`ConfigError`."""
-    raw = OmegaConf.to_container(compose_raw("sweep", list(overrides)))
+def config_dirs(hydra_overrides=()) -> list[str]:
+    """The folders of user config files named by ``hydra.searchpath=[file://<folder>,...]``."""
+    dirs = []
+    for a in hydra_overrides:
+        if a.startswith("hydra.searchpath="):
+            for item in a.partition("=")[2].strip("[]").split(","):
+                item = item.strip().strip("'\"")
+                if item:
+                    dirs.append(item[len("file://"):] if item.startswith("file://") else item)
+    return dirs
+
+
+def plan(overrides=(), *, config_dirs=()) -> Sweep:
+    """Compose and validate a sweep and sample its design. Raises :class:`ConfigError`.
+
+    ``config_dirs``: folders of user config files (``<folder>/scenario/<name>.yaml``), as given
+    by ``hydra.searchpath=[file://<folder>]`` on the command line."""
+    raw = OmegaConf.to_container(compose_raw("sweep", list(overrides), config_dirs=config_dirs))
     sweep_node = raw.pop("sweep")
     schema = writable(OmegaConf.structured(SweepConfig))
     try:
@@ -123,7 +138,8 @@ def plan(overrides=()) -> Sweep:
             configs[name] = base
         else:
             other = OmegaConf.to_container(
-                compose_raw("sweep", [f"scenario={name}", *scenario_overrides]))
+                compose_raw("sweep", [f"scenario={name}", *scenario_overrides],
+                            config_dirs=config_dirs))
             other.pop("sweep")
             other = to_config(other)
             configs[name] = dataclasses.replace(base, scenario=other.scenario)
@@ -283,7 +299,9 @@ def _lock_sweep(d: Path) -> FileLock:
 def run_sweep(overrides=(), *, progress: str | None = None) -> dict:
     """Plan, prepare, launch and report a sweep; returns the machine-readable summary."""
     cfg_args, hydra_args = _split_args(list(overrides))
-    sweep = plan(cfg_args)
+    dirs = config_dirs(hydra_args)
+    hydra_args = [a for a in hydra_args if not a.startswith("hydra.searchpath=")]
+    sweep = plan(cfg_args, config_dirs=dirs)
     lock = _lock_sweep(sweep.dir)
     try:
         todo = prepare(sweep)
