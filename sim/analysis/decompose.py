@@ -71,7 +71,7 @@ def _key(point: dict) -> tuple:
 def decompose(baseline: str, treatment: str, draws: pd.DataFrame | None = None, *,
               scenario: str = "baseline", replicates: int = 1, seed: int = 1,
               outcomes=DECOMPOSITION_OUTCOMES, overrides=(), order=None,
-              conf_level: float = 0.95) -> Decomposition:
+              conf_level: float = 0.95, cfg=None) -> Decomposition:
     """Run the walk from ``baseline`` to ``treatment`` (named policies, or ``(name, point)``
     pairs) and tabulate each lever's share of each outcome's difference.
 
@@ -110,9 +110,9 @@ def decompose(baseline: str, treatment: str, draws: pd.DataFrame | None = None, 
     alone = {n: add(f"alone:{n}", with_lever(bpt, n, tpt)) for n in diff}
     removed = {n: add(f"removed:{n}", with_lever(tpt, n, bpt)) for n in diff}
     runs = run_points(points, draws, scenario=scenario, start_policy=bname,
-                      replicates=replicates, seed=seed, overrides=overrides)
+                      replicates=replicates, seed=seed, overrides=overrides, cfg=cfg)
     dec = Decomposition(bname, tname, diff, points, runs, pd.DataFrame(), pd.DataFrame(), walks,
-                        scenario)
+                        runs.attrs["scenario"])
 
     def v(label, o):
         return dec.values(label, o)

@@ -102,7 +102,7 @@ def pareto(cost: np.ndarray, value: np.ndarray) -> np.ndarray:
 
 def frontier_experiment(named, draws=None, *, n_points: int = 60, scenario: str = "baseline",
                         replicates: int = 1, seed: int = 1, overrides=(),
-                        sample_seed: int = 7) -> tuple[pd.DataFrame, dict]:
+                        sample_seed: int = 7, cfg=None) -> tuple[pd.DataFrame, dict]:
     """Run ``n_points`` sampled lever points and the named policies on the same draws.
 
     Returns ``(per point table with a 'named' column, the points)``."""
@@ -110,7 +110,7 @@ def frontier_experiment(named, draws=None, *, n_points: int = 60, scenario: str 
     for p in named:
         points[p] = policy_point(p)
     runs = run_points(points, draws, scenario=scenario, replicates=replicates, seed=seed,
-                      overrides=overrides)
+                      overrides=overrides, cfg=cfg)
     table = point_means(runs)
     table["named"] = table["label"].isin(list(named))
     for k in LEVER_FIELDS:

@@ -179,7 +179,7 @@ def levers_table(policies) -> pd.DataFrame:
 
 def run_points(points: dict[str, dict], draws: pd.DataFrame | None = None, *,
                scenario: str = "baseline", start_policy: str = "steady", replicates: int = 1,
-               seed: int = 1, overrides=(), batch: int = 4000) -> pd.DataFrame:
+               seed: int = 1, overrides=(), batch: int = 4000, cfg=None) -> pd.DataFrame:
     """Run lever points on common random numbers.
 
     Args:
@@ -193,6 +193,9 @@ def run_points(points: dict[str, dict], draws: pd.DataFrame | None = None, *,
         replicates: runs per draw; replicate ``r`` uses run number ``r`` under ``seed`` for every
             point and draw (the sweep's ``crn=all``), so a point's runs pair with any other's.
         batch: runs per ensemble.
+        cfg: a composed :class:`~sim.config.RunConfig` to use instead of ``scenario`` and
+            ``overrides`` (e.g. a sweep's, which may come from a user's scenario file); its policy
+            is replaced by ``start_policy``.
 
     Returns:
         One row per run: ``label``, ``point``, ``replicate``, the uncertainty columns and every
@@ -200,7 +203,10 @@ def run_points(points: dict[str, dict], draws: pd.DataFrame | None = None, *,
     """
     from sim.drivers.ensemble import Ensemble
 
-    cfg = compose([f"scenario={scenario}", f"policy={start_policy}", *overrides])
+    if cfg is None:
+        cfg = compose([f"scenario={scenario}", f"policy={start_policy}", *overrides])
+    else:
+        cfg = dataclasses.replace(cfg, policy=load_policy(start_policy))
     if draws is None or len(draws) == 0:
         draws = pd.DataFrame({"point": [0]})
     draws = draws.reset_index(drop=True)

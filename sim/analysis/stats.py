@@ -17,6 +17,8 @@ runs that fell, and restricted means with ``tau`` stated.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import stats
 
@@ -34,8 +36,11 @@ def bca_mean(d, *, seed: int = 0, conf_level: float = 0.95,
     m = float(d.mean())
     if len(d) < 3 or np.all(d == d[0]):
         return m, m, m
-    res = stats.bootstrap((d,), np.mean, method="BCa", n_resamples=n_resamples,
-                          confidence_level=conf_level, random_state=np.random.default_rng(seed))
+    with warnings.catch_warnings():      # a degenerate acceleration falls back to percentile below
+        warnings.simplefilter("ignore")
+        res = stats.bootstrap((d,), np.mean, method="BCa", n_resamples=n_resamples,
+                              confidence_level=conf_level,
+                              random_state=np.random.default_rng(seed))
     lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
     if not (np.isfinite(lo) and np.isfinite(hi)):          # degenerate acceleration: percentile
         res = stats.bootstrap((d,), np.mean, method="percentile", n_resamples=n_resamples,
@@ -90,8 +95,11 @@ def rmst_difference(dur_b, ev_b, dur_t, ev_t, tau: float, *, seed: int = 0,
         i = i.astype(int)
         return rmst(dur_t[i], ev_t[i], tau) - rmst(dur_b[i], ev_b[i], tau)
 
-    res = stats.bootstrap((idx,), stat, method="BCa", n_resamples=n_resamples, vectorized=False,
-                          confidence_level=conf_level, random_state=np.random.default_rng(seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = stats.bootstrap((idx,), stat, method="BCa", n_resamples=n_resamples,
+                              vectorized=False, confidence_level=conf_level,
+                              random_state=np.random.default_rng(seed))
     lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
     if not (np.isfinite(lo) and np.isfinite(hi)):
         res = stats.bootstrap((idx,), stat, method="percentile", n_resamples=n_resamples,
