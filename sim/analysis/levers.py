@@ -83,7 +83,7 @@ class Lever:
             return (f"impulsive announcements {v['p_impulse']:.0%}/month, "
                     f"{v['p_carry_out']:.0%} carried out")
         f = self.fields[0]
-        return f"{f.label} {v[f.key]:g}"
+        return f"{v[f.key]:g} ({f.unit})"
 
 
 LEVERS: tuple[Lever, ...] = (

@@ -207,18 +207,21 @@ def discovery_figure(per_point, boxes, parameters, path=None, outcome=""):
     for i, w in enumerate(winners):
         sub = per_point[per_point["winner"] == w]
         ax.scatter(sub[top[0]], sub[top[1]], s=12, color=policy_colour(w, i + 2),
-                   label=w.replace("_", " "), alpha=0.8)
+                   label=f"{w.replace('_', ' ')} better", alpha=0.8)
     for i, b in enumerate(boxes):
         lim = b.limits.set_index("parameter")
-        x0, x1 = lim.loc[top[0], "low"], lim.loc[top[0], "high"]
-        y0, y1 = lim.loc[top[1], "low"], lim.loc[top[1], "high"]
         name = b.label.replace(" wins", "")
-        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2,
-                                   ls="-" if i == 0 else "--", color=policy_colour(name, i)))
         ax2.plot(b.trajectory["coverage"], b.trajectory["density"], marker=".",
-                 color=policy_colour(name, i), label=b.label)
+                 color=policy_colour(name, i), label=b.label.replace("_", " "))
         ax2.scatter([b.coverage], [b.density], s=80, facecolors="none",
                     edgecolors=policy_colour(name, i))
+        if not b.limits["restricted"].any():
+            continue
+        x0, x1 = lim.loc[top[0], "low"], lim.loc[top[0], "high"]
+        y0, y1 = lim.loc[top[1], "low"], lim.loc[top[1], "high"]
+        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2,
+                                   ls="-" if i == 0 else "--", color=policy_colour(name, i),
+                                   label=f"PRIM box: {b.label.replace('_', ' ')}"))
     from sim.analysis.names import plain
 
     def axis_label(p):
@@ -226,7 +229,7 @@ def discovery_figure(per_point, boxes, parameters, path=None, outcome=""):
         return "\n".join(textwrap.wrap(lab + (f" ({unit})" if unit else ""), 48))
     ax.set_xlabel(axis_label(top[0]), fontsize=8)
     ax.set_ylabel(axis_label(top[1]), fontsize=8)
-    ax.set_title("Winner per draw; boxes: PRIM", fontsize=9)
+    ax.set_title(f"Better policy per draw ({outcome})", fontsize=9)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.08), ncol=3, fontsize=8)
     ax2.set_xlabel("coverage (share of the winner's points inside the box)")
     ax2.set_ylabel("density (share of the box's points it wins)")

@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -270,7 +271,7 @@ def make_report(args=(), *, progress=None) -> Path:
     # survival (censored): Kaplan-Meier, restricted means up to tau
     curves, surv_rows = {}, []
     policies = list(sw.policies)
-    tau = float(min(df[df.policy == p]["months_to_half_peak"].max() for p in policies))
+    tau = _tau(df, policies)
     for p in policies:
         r = df[df.policy == p]
         t_, s_ = survival_curve(r["months_to_half_peak"], r["half_peak_reached"])
@@ -341,9 +342,12 @@ def make_report(args=(), *, progress=None) -> Path:
                   "effectiveness_per_1000": "effectiveness per 1,000 troop-eq./month"}
     figs["robustness"] = pp.robustness_figure(pts, rob_labels, ROBUSTNESS_OUTCOMES,
                                               fig_dir / "robustness", scenario)
-    t_box, b_box, cases = boxes[o.name]
-    figs["where_policies_win"] = plots.discovery_figure(cases, [t_box, b_box], params,
-                                                        fig_dir / "where_policies_win", o.label)
+    # the figure shows the outcome on which the wins are most evenly split (the informative one)
+    shown = min(boxes, key=lambda k: abs((boxes[k][2]["winner"] == treat).mean() - 0.5))
+    t_box, b_box, cases = boxes[shown]
+    figs["where_policies_win"] = plots.discovery_figure(
+        cases, [t_box, b_box], params, fig_dir / "where_policies_win",
+        textwrap.shorten(get_outcome(shown).label, 60))
     steps = collect_trajectories(sweep_dir, "steps")
     missions = collect_trajectories(sweep_dir, "missions")
     figs["burden_share"] = plots.burden_share_over_time(steps, fig_dir / "burden_share")
@@ -378,6 +382,18 @@ def make_report(args=(), *, progress=None) -> Path:
         from sim.analysis.pdf import markdown_to_pdf
         markdown_to_pdf(text, out / "report.pdf", out)
     return path
+
+
+def _tau(df, policies) -> float:
+    """The restricted-mean horizon: the longest time every policy's Kaplan-Meier curve is
+    estimated to (a curve whose longest run was censored is unknown beyond it)."""
+    limits = [float(df["months_to_half_peak"].max())]
+    for p in policies:
+        r = df[df.policy == p]
+        longest = r.loc[r["months_to_half_peak"].idxmax()]
+        if not bool(longest["half_peak_reached"]):
+            limits.append(float(longest["months_to_half_peak"]))
+    return min(limits)
 
 
 def _reproduces(dec, df, base, treat) -> float:
@@ -468,6 +484,10 @@ def _measured_crn(df, indep, base, treat, n_boot=2000, seed=0):
                      "shrink": 1.0 - wp / wu if wu > 0 else np.nan,
                      "runs_needed_ratio": (wp / wu) ** 2 if wu > 0 else np.nan})
     return pd.DataFrame(rows)
+
+
+FRONTIER_LABELS = {"mean_ally_burden_share": "burden share", "mean_effectiveness": "effectiveness",
+                   "survival": "survival"}
 
 
 def _markdown(c) -> str:
@@ -611,12 +631,16 @@ def _markdown(c) -> str:
           "policy, and the least cost at which any point does as well:", ""]
     ec2 = ec.copy()
     ec2["policy"] = ec2["policy"].map(_label)
+    ec2["outcome"] = ec2["outcome"].map(FRONTIER_LABELS)
     L += [_table(ec2, {"outcome": "outcome", "policy": "policy", "cost": "its cost",
                        "value": "its value", "best_at_no_more_cost": "best at no more cost",
                        "least_cost_as_good": "least cost as good"}), "",
           "![frontier](figures/frontier.png)", ""]
     rb = c["robust"].copy()
     rb["policy"] = rb["policy"].map(_label)
+    rb["outcome"] = rb["outcome"].map({**FRONTIER_LABELS,
+                                       "effectiveness_per_1000": "effectiveness per 1,000 "
+                                       "troop-eq. of monthly lead cost"})
     L += ["## Robustness across the uncertainties", "",
           f"Per draw of the uncertainties (replicates averaged; {len(planned.design.points)} "
           "draws): the regret of a policy is how far it falls short of the best named policy at "
