@@ -97,9 +97,12 @@ def prim(x: pd.DataFrame, y, *, alpha: float = 0.05, paste_alpha: float = 0.05,
     if not y.any() or y.all():
         return whole(pd.DataFrame(columns=["id", "coverage", "density", "mass", "res_dim"]))
     ema_prim = _prim_module()
-    p = ema_prim.Prim(x, y.astype(int), peel_alpha=alpha, paste_alpha=paste_alpha,
-                      mass_min=mass_min)
-    box = p.find_box()
+    with warnings.catch_warnings():   # the workbench's own pandas deprecations are not ours
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        p = ema_prim.Prim(x, y.astype(int), peel_alpha=alpha, paste_alpha=paste_alpha,
+                          mass_min=mass_min)
+        box = p.find_box()
     traj = box.peeling_trajectory[["id", "coverage", "density", "mass", "res_dim"]].copy()
     ok = traj[(traj["coverage"] >= min_coverage) & (traj["res_dim"] <= max_restricted)]
     if ok.empty:

@@ -48,7 +48,7 @@ from sim.config import ConfigError
 from sim.experiments.collect import collect, collect_trajectories
 from sim.experiments.io import check_writable_folder, inside, write_csv, write_parquet, write_text
 
-__all__ = ["make_report", "main", "HEADLINE_OUTCOMES"]
+__all__ = ["make_report", "main", "HEADLINE_OUTCOMES", "paired_table"]
 
 REPORTS_ROOT = Path("reports")
 DEFAULTS = {"baseline": "immediate_burden_sharing", "treatment": "load_shifting_first",
@@ -177,7 +177,7 @@ def _key(sweep) -> str:
     return h.hexdigest()[:12]
 
 
-def _paired(df, base, treat, names, seed=0):
+def paired_table(df, base, treat, names, seed=0):
     """Headline rows: means, paired difference with a 95% BCa interval, win share."""
     b = df[df.policy == base].sort_values(["scenario", "point", "replicate"])
     t = df[df.policy == treat].sort_values(["scenario", "point", "replicate"])
@@ -261,10 +261,10 @@ def make_report(args=(), *, progress=None) -> Path:
     df = add_derived(collect(sweep_dir))
     params = df.attrs["sweep"]["parameters"]
     cfg = planned.configs[scenario]
-    headline = _paired(df, base, treat, HEADLINE_OUTCOMES)
+    headline = paired_table(df, base, treat, HEADLINE_OUTCOMES)
     indep = add_derived(collect(indep_dir))
     measured = _measured_crn(df, indep, base, treat)
-    others = pd.concat([_paired(df, base, p, ("mean_ally_burden_share", "mean_effectiveness",
+    others = pd.concat([paired_table(df, base, p, ("mean_ally_burden_share", "mean_effectiveness",
                                               "mean_lead_cost", "total_exits"))
                         for p in sw.policies if p != base], ignore_index=True)
 
