@@ -132,3 +132,24 @@ def test_regret_is_zero_for_the_best_policy_at_each_point():
     assert t.loc["b", "max_regret"] == pytest.approx(0.3)
     assert t.loc["a", "satisficing"] == pytest.approx(2 / 3)
     assert t.loc["a", "best_share"] == pytest.approx(2 / 3)
+
+
+def test_sweep_dashboard_uses_the_report_sign_and_shows_frontier_and_decomposition(tmp_path):
+    from sim.app.sweep import decomposition, default_pair, frontier_figure
+    from sim.experiments.collect import collect
+    from sim.experiments.sweep import run_sweep
+
+    assert default_pair(["load_shifting_first", "immediate_burden_sharing", "steady"]) == \
+        ("immediate_burden_sharing", "load_shifting_first")
+    assert default_pair(["steady", "impulsive"]) == ("steady", "impulsive")
+    run_sweep(["experiment=compare", "sweep.samples=3", "sweep.replicates=1",
+               "scenario.horizon=12", f"sweep.dir={tmp_path / 's'}", "sweep.trajectories=false"],
+              progress="none")
+    df = collect(tmp_path / "s")
+    fig = frontier_figure(df, "mean_ally_burden_share", "immediate_burden_sharing",
+                          "load_shifting_first")
+    assert len(fig.axes[0].collections) == 4                   # one marker per policy
+    fig, note = decomposition(df, "immediate_burden_sharing", "load_shifting_first", "baseline",
+                              "mean_ally_burden_share")
+    assert fig is not None, note
+    assert "first 3 draws" in note

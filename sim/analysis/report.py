@@ -120,6 +120,14 @@ def _fmt(x, digits=3):
     return str(x)
 
 
+def _num(x) -> str:
+    """A signed number for prose and interval cells: thousands separated, small ones to 3
+    significant digits."""
+    if abs(x) >= 100:
+        return f"{x:+,.0f}"
+    return f"{x:+.3g}"
+
+
 def _table(df: pd.DataFrame, columns: dict, digits=3) -> str:
     head = "| " + " | ".join(columns.values()) + " |"
     sep = "|" + "---|" * len(columns)
@@ -455,7 +463,8 @@ def _failure_figure(failure, base, treat, path):
         ax.set_xlabel(f"{_label(treat)} − {_label(base)}", fontsize=8)
     for ax in axes[1:]:
         ax.set_yticklabels([])
-    fig.suptitle(f"Where the headline fails: scenario {failure['scenario']} "
+    fig.suptitle(f"The headline pair on scenario {failure['scenario']}, with and without its "
+                 "administration schedule "
                  f"({int(t['runs'].iloc[0])} paired runs each; bars: 95% BCa CI)", fontsize=10)
     fig.tight_layout()
     save(fig, path)
@@ -484,6 +493,52 @@ def _measured_crn(df, indep, base, treat, n_boot=2000, seed=0):
                      "shrink": 1.0 - wp / wu if wu > 0 else np.nan,
                      "runs_needed_ratio": (wp / wu) ** 2 if wu > 0 else np.nan})
     return pd.DataFrame(rows)
+
+
+def _verdicts(t, variant):
+    """``(worse, better)``: outcome labels where the treatment is worse / better with the 95%
+    interval excluding zero, in one variant of the failure case."""
+    worse, better = [], []
+    for r in t[t["variant"] == variant].itertuples():
+        sign = get_outcome(r.outcome).sign
+        lo, hi = sign * r.ci_low, sign * r.ci_high
+        if max(lo, hi) < 0:
+            worse.append(f"{r.label} ({r.difference:+.3g}, {r.ci_low:+.3g} to {r.ci_high:+.3g})")
+        elif min(lo, hi) > 0:
+            better.append(f"{r.label} ({r.difference:+.3g}, {r.ci_low:+.3g} to {r.ci_high:+.3g})")
+    return worse, better
+
+
+def _failure_text(f, T, B) -> str:
+    """The failure case in words, from the measured signs (so it stays true as the model moves)."""
+    t = f["table"]
+    n = int(t["runs"].iloc[0])
+    worse, better = _verdicts(t, "as written")
+    worse0, _ = _verdicts(t, "without administration changes")
+    out = [f"On scenario **{f['scenario']}** (its own data, {n} paired runs, no uncertainty "
+           f"draws), {T} is "]
+    out.append(("worse than " + B + " on " + "; ".join(worse)) if worse else
+               f"nowhere clearly worse than {B}")
+    out.append((" and better on " + "; ".join(better)) if better else "")
+    out.append(". ")
+    if f["note"]:
+        out.append(f"In this scenario {f['note']}, so the chosen policy governs only the months "
+                   "before the first change; after it both arms run the same administrations, and "
+                   "the difference is what the first months left behind. ")
+    if worse:
+        gone = [w for w in worse if w.split(" (")[0] not in {x.split(" (")[0] for x in worse0}]
+        kept = [w for w in worse if w not in gone]
+        if gone:
+            out.append("Without the administration changes (`scenario.administrations.mode=none`) "
+                       "the treatment is no longer worse on "
+                       + ", ".join(w.split(" (")[0] for w in gone)
+                       + ": the schedule explains that part. ")
+        if kept:
+            out.append("It stays worse on " + ", ".join(w.split(" (")[0] for w in kept)
+                       + " even without them: the schedule does not explain that part (something else in "
+                       "the scenario does; this report does not analyse what). ")
+    out.append("Both variants:")
+    return "".join(out)
 
 
 FRONTIER_LABELS = {"mean_ally_burden_share": "burden share", "mean_effectiveness": "effectiveness",
@@ -591,13 +646,13 @@ def _markdown(c) -> str:
                           ("mean_effectiveness", "mean mission effectiveness")):
         t = dec.table[dec.table.outcome == oname].copy()
         for k in ("alone", "forward", "reverse", "removed"):
-            t[k + "_ci"] = [f"{m:+.3g} [{lo:+.3g}, {hi:+.3g}]" for m, lo, hi in
+            t[k + "_ci"] = [f"{_num(m)} [{_num(lo)}, {_num(hi)}]" for m, lo, hi in
                             zip(t[k], t[k + "_low"], t[k + "_high"])]
         tr = tot.loc[oname]
-        L += [f"**{olabel}**: total {tr['total']:+.3g} (95% CI {tr['total_low']:+.3g} to "
-              f"{tr['total_high']:+.3g}); sum of the levers alone {tr['sum_alone']:+.3g}; "
-              f"interaction (total − sum alone) {tr['interaction']:+.3g} "
-              f"({tr['interaction_low']:+.3g} to {tr['interaction_high']:+.3g}).", "",
+        L += [f"**{olabel}**: total {_num(tr['total'])} (95% CI {_num(tr['total_low'])} to "
+              f"{_num(tr['total_high'])}); sum of the levers alone {_num(tr['sum_alone'])}; "
+              f"interaction (total − sum alone) {_num(tr['interaction'])} "
+              f"({_num(tr['interaction_low'])} to {_num(tr['interaction_high'])}).", "",
               _table(t, {"lever_label": "lever", "alone_ci": "alone", "forward_ci": "forward walk",
                          "reverse_ci": "reverse walk", "removed_ci": "removed",
                          "share_of_total": "share"}), ""]
@@ -607,8 +662,10 @@ def _markdown(c) -> str:
     L += [f"In words: on burden share, **{top['lever_label']}** carries the largest part "
           f"({top['share_of_total']:.0%} of the difference on average over the two orders; alone "
           f"{top['alone']:+.3f}, removed {top['removed']:+.3f}). "
-          + ("The sequencing rule alone changes the burden share by "
-             f"{bs.set_index('lever').loc['sequencing', 'alone']:+.3f}. "
+          + (f"The sequencing rule (capacity-triggered vs calendar cuts) changes the burden share "
+             f"by {bs.set_index('lever').loc['sequencing', 'alone']:+.3f} when it is the only "
+             f"change from {B}, and by {bs.set_index('lever').loc['sequencing', 'removed']:+.3f} "
+             f"when everything else is already {T}: its effect depends on the other levers. "
              if "sequencing" in set(bs["lever"]) else "")
           + f"The endpoints of the walk reproduce the sweep's runs (largest difference "
           f"{c['check']:.2g}).", "", "![decomposition](figures/decomposition.png)", ""]
@@ -670,27 +727,26 @@ def _markdown(c) -> str:
                      "ci_width_independent": "unpaired (independent runs)",
                      "shrink": "interval shrinks by", "runs_needed_ratio": "runs needed (ratio)"}),
           ""]
-    L += ["## Over time", "",
+    crn_note = []
+    if sw.crn == "all":
+        crn_note = [f"With `sweep.crn=all` every draw of replicate *r* meets the same random "
+                    f"numbers, so chance events (such as the impulsive policy's abrupt "
+                    f"withdrawals) fall in the same months in every draw: the {sw.replicates} "
+                    f"replicate(s) are {sw.replicates} random timeline(s). A band that jumps in "
+                    "one month (e.g. the impulsive policy's share reaching 0 or 1 near the end, "
+                    "when the lead or the last allies have left) is one such event, not noise; "
+                    "more replicates (`sweep.replicates`) give more timelines.", ""]
+    L += ["## Over time", "", *crn_note,
           "![burden share](figures/burden_share.png)", "", "![trust](figures/trust.png)", "",
           "![membership](figures/membership.png)", ""]
     f = c["failure"]
     L += ["## Where the headline fails", ""]
     if f is not None:
         t = f["table"]
-        w = t[(t.variant == "as written") & (t.outcome == "mean_ally_burden_share")].iloc[0]
-        x = t[(t.variant == "as written") & (t.outcome == "total_exits")].iloc[0]
-        L += [f"On scenario **{f['scenario']}** (its own data, {int(w['runs'])} paired runs), "
-              f"{T} changes the allies' mean burden share by {w['difference']:+.3f} "
-              f"({w['ci_low']:+.3f} to {w['ci_high']:+.3f}) and exits by {x['difference']:+.1f} "
-              f"({x['ci_low']:+.1f} to {x['ci_high']:+.1f}). Why: "
-              f"{f['note'] or 'no administration changes'}; so the chosen policy governs only "
-              "the first months, and what follows is the same for both except for where the "
-              "first months left the coalition. Without the administration changes "
-              "(`scenario.administrations.mode=none`) the comparison reads:", "",
-              _table(t.assign(label=t["label"]), {"variant": "administrations", "label": "outcome",
-                                                   "baseline_mean": B, "treatment_mean": T,
-                                                   "difference": "difference",
-                                                   "ci_low": "95% CI low", "ci_high": "95% CI high"}),
+        L += [_failure_text(f, T, B), "",
+              _table(t, {"variant": "administrations", "label": "outcome", "baseline_mean": B,
+                         "treatment_mean": T, "difference": "difference",
+                         "ci_low": "95% CI low", "ci_high": "95% CI high"}),
               "", "![failure case](figures/failure_case.png)", ""]
     else:
         L += ["(not run: `report.failure_case=none`)", ""]
@@ -701,7 +757,10 @@ def _markdown(c) -> str:
           "and spending converted at the model's rates), not money.",
           "- The frontier is a sample of the lever space, not an optimisation: a better point may "
           "exist between the sampled ones.",
-          "- PRIM boxes describe the draws of this design; with few draws they are coarse.", ""]
+          "- PRIM boxes describe the draws of this design; with few draws they are coarse.",
+          f"- Chance events follow {sw.replicates} random timeline(s) (common random numbers "
+          "across draws): a policy whose effect hinges on when a chance event falls (impulsive) "
+          "is measured on few timelines.", ""]
     L += ["## Figures", ""]
     L += [f"- `figures/{k}.png`: {FIGURES[k]}." for k in c["figures"]]
     L += ["", "Figures are also saved as PDF next to the PNGs; the tables as CSV "
