@@ -149,7 +149,7 @@ def test_sweep_dashboard_uses_the_report_sign_and_shows_frontier_and_decompositi
     fig = frontier_figure(df, "mean_ally_burden_share", "immediate_burden_sharing",
                           "load_shifting_first")
     assert len(fig.axes[0].collections) == 4                   # one marker per policy
-    fig, note = decomposition(df, "immediate_burden_sharing", "load_shifting_first", "baseline",
-                              "mean_ally_burden_share")
+    fig, note = decomposition(df, tmp_path / "s", "immediate_burden_sharing",
+                              "load_shifting_first", "baseline", "mean_ally_burden_share")
     assert fig is not None, note
     assert "first 3 draws" in note

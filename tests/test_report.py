@@ -53,6 +53,7 @@ def test_report_is_written_with_tables_figures_and_pdf(report):
     assert "sahel" in text and "administration" in text
 
 
+@pytest.mark.slow   # .ci/run re-runs the main job the same way from the command line
 def test_rerun_resumes_and_another_treatment_or_design_just_works(report, tmp_path):
     folder = report.parent
     again = make_report(TINY + [f"report.dir={folder}"], progress="none")

@@ -187,7 +187,7 @@ def frontier_figure(df: pd.DataFrame, outcome: str, baseline: str, treatment: st
     return fig
 
 
-def decomposition(df: pd.DataFrame, baseline: str, treatment: str, scenario: str,
+def decomposition(df: pd.DataFrame, folder, baseline: str, treatment: str, scenario: str,
                   outcome: str, draws: int = DECOMPOSITION_DRAWS):
     """``(figure, message)``: the lever-by-lever walk between the two policies on the sweep's
     first ``draws`` draws (its uncertainty values, seeds and configuration)."""
@@ -195,8 +195,10 @@ def decomposition(df: pd.DataFrame, baseline: str, treatment: str, scenario: str
     from sim.analysis.policy_plots import decomposition_figure
     from sim.config import to_config
 
-    meta = df.attrs.get("sweep") or {}
+    from sim.experiments.verify import read_manifest
+
     try:
+        meta = read_manifest(Path(folder))
         cfg = to_config(meta["configs"][scenario])
         params = [p for p in meta.get("parameters", []) if p.split(".")[0] != "policy"]
         sub = df[df["scenario"] == scenario]
@@ -331,7 +333,7 @@ def SweepPage():
                  else (None, None, "")),
         [id(df), baseline, treatment, outcome, scenario])
     dec_fig, dec_note = solara.use_memo(     # computed only on request (the checkbox)
-        lambda: (decomposition(df, baseline, treatment, scenario, outcome)
+        lambda: (decomposition(df, folder, baseline, treatment, scenario, outcome)
                  if ok and show_dec and baseline != treatment else (None, "")),
         [id(df), baseline, treatment, scenario, outcome, show_dec])
     with solara.Sidebar():
