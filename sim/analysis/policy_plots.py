@@ -6,6 +6,8 @@ Each function returns the matplotlib ``Figure`` and, given ``path``, saves PNG a
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -52,10 +54,11 @@ def decomposition_figure(dec, outcomes: dict, path=None):
                     error_kw={"lw": 0.8, "capsize": 1.5})
         ax.axvline(0, color="0.3", lw=0.8)
         tot = dec.totals.set_index("outcome").loc[o]
-        ax.set_title(f"{outcomes[o]}\ntotal {tot['total']:+.3g} "
+        ax.set_title("\n".join(textwrap.wrap(outcomes[o], 40)) + f"\ntotal {tot['total']:+.3g} "
                      f"[{tot['total_low']:+.3g}, {tot['total_high']:+.3g}]", fontsize=9)
         ax.set_xlabel("change (treatment − baseline units)", fontsize=8)
-    axes[0, 0].set_yticks(y, [lever(n).label for n in levers], fontsize=8)
+    axes[0, 0].set_yticks(y, ["\n".join(textwrap.wrap(lever(n).label, 34)) for n in levers],
+                          fontsize=8)
     axes[0, 0].invert_yaxis()
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.02),

@@ -395,9 +395,10 @@ def SweepPage():
         with solara.Column(classes=["coalition-fig", "coalition-sweep-frontier"]):
             solara.FigureMatplotlib(frontier_figure(sub, outcome, baseline, treatment),
                                     format="png", bbox_inches="tight", dpi=100)
-    solara.Checkbox(label=f"decompose the difference lever by lever (runs the walk on the first "
-                          f"{DECOMPOSITION_DRAWS} draws)", value=show_dec, on_value=set_show_dec,
-                    classes=["coalition-decompose"])
+    with solara.Div(classes=["coalition-decompose"]):
+        solara.Checkbox(label=f"decompose the difference lever by lever (runs the walk on the "
+                              f"first {DECOMPOSITION_DRAWS} draws)", value=show_dec,
+                        on_value=set_show_dec)
     if show_dec:
         solara.Text(dec_note)
         if dec_fig is not None:
