@@ -503,9 +503,11 @@ def _verdicts(t, variant):
         sign = get_outcome(r.outcome).sign
         lo, hi = sign * r.ci_low, sign * r.ci_high
         if max(lo, hi) < 0:
-            worse.append(f"{r.label} ({r.difference:+.3g}, {r.ci_low:+.3g} to {r.ci_high:+.3g})")
+            worse.append(f"{r.label} ({_num(r.difference)}, {_num(r.ci_low)} to "
+                         f"{_num(r.ci_high)})")
         elif min(lo, hi) > 0:
-            better.append(f"{r.label} ({r.difference:+.3g}, {r.ci_low:+.3g} to {r.ci_high:+.3g})")
+            better.append(f"{r.label} ({_num(r.difference)}, {_num(r.ci_low)} to "
+                          f"{_num(r.ci_high)})")
     return worse, better
 
 
@@ -534,7 +536,7 @@ def _failure_text(f, T, B) -> str:
                        + ", ".join(w.split(" (")[0] for w in gone)
                        + ": the schedule explains that part. ")
         if kept:
-            out.append("It stays worse on " + ", ".join(w.split(" (")[0] for w in kept)
+            out.append("It stays worse on " + "; ".join(w.split(" (")[0] for w in kept)
                        + " even without them: the schedule does not explain that part (something else in "
                        "the scenario does; this report does not analyse what). ")
     out.append("Both variants:")
