@@ -27,6 +27,10 @@ MARKERS = {"load_shifting_first": "o", "immediate_burden_sharing": "s", "steady"
            "impulsive": "^"}
 
 
+def _n(x) -> str:
+    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+.3g}"
+
+
 def policy_label(name: str) -> str:
     return POLICY_LABELS.get(name, name.replace("_", " "))
 
@@ -54,8 +58,8 @@ def decomposition_figure(dec, outcomes: dict, path=None):
                     error_kw={"lw": 0.8, "capsize": 1.5})
         ax.axvline(0, color="0.3", lw=0.8)
         tot = dec.totals.set_index("outcome").loc[o]
-        ax.set_title("\n".join(textwrap.wrap(outcomes[o], 40)) + f"\ntotal {tot['total']:+.3g} "
-                     f"[{tot['total_low']:+.3g}, {tot['total_high']:+.3g}]", fontsize=9)
+        ax.set_title("\n".join(textwrap.wrap(outcomes[o], 40)) + f"\ntotal {_n(tot['total'])} "
+                     f"[{_n(tot['total_low'])}, {_n(tot['total_high'])}]", fontsize=9)
         ax.set_xlabel("change (treatment − baseline units)", fontsize=8)
     axes[0, 0].set_yticks(y, ["\n".join(textwrap.wrap(lever(n).label, 34)) for n in levers],
                           fontsize=8)
