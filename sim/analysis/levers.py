@@ -64,7 +64,7 @@ class Lever:
         if self.name == "sequencing":
             parts = []
             if v["handover_threshold"] <= 1.0:
-                parts.append(f"when partners reach capacity {v['handover_threshold']:g}")
+                parts.append(f"when partners reach capacity {v['handover_threshold']:.2g}")
             if v["cut_start"] >= 0:
                 parts.append(f"from month {int(v['cut_start'])}")
             return ("cuts begin " + " or ".join(parts)) if parts else "no scheduled cuts"
@@ -83,7 +83,7 @@ class Lever:
             return (f"impulsive announcements {v['p_impulse']:.0%}/month, "
                     f"{v['p_carry_out']:.0%} carried out")
         f = self.fields[0]
-        return f"{v[f.key]:g} ({f.unit})"
+        return f"{v[f.key]:.2g} ({f.unit})"
 
 
 LEVERS: tuple[Lever, ...] = (

@@ -543,6 +543,22 @@ def _failure_text(f, T, B) -> str:
     return "".join(out)
 
 
+def _cheapest_text(ft, ec, treat, T) -> str:
+    """The cheapest sampled point that matches the treatment's burden share, in words, with what
+    it gives up on the other outcomes."""
+    from sim.analysis.levers import LEVER_FIELDS, describe_point
+    r = ec[(ec["policy"] == treat) & (ec["outcome"] == "mean_ally_burden_share")].iloc[0]
+    if r["least_point"] == treat:
+        return f"No sampled point matches {T}'s burden share for less."
+    pt = ft.set_index("label").loc[r["least_point"]]
+    me = ft.set_index("label").loc[treat]
+    return (f"The cheapest sampled point that matches {T}'s burden share costs "
+            f"{r['least_cost_as_good']:,.0f} troop-equivalents a month ({T}: {r['cost']:,.0f}) "
+            f"with effectiveness {pt['mean_effectiveness']:.3f} ({me['mean_effectiveness']:.3f}) "
+            f"and survival {pt['survival']:.2f} ({me['survival']:.2f}); it is: "
+            f"{describe_point({k: pt[k] for k in LEVER_FIELDS})}.")
+
+
 FRONTIER_LABELS = {"mean_ally_burden_share": "burden share", "mean_effectiveness": "effectiveness",
                    "survival": "survival"}
 
@@ -694,7 +710,7 @@ def _markdown(c) -> str:
     L += [_table(ec2, {"outcome": "outcome", "policy": "policy", "cost": "its cost",
                        "value": "its value", "best_at_no_more_cost": "best at no more cost",
                        "least_cost_as_good": "least cost as good"}), "",
-          "![frontier](figures/frontier.png)", ""]
+          _cheapest_text(ft, ec, treat, T), "", "![frontier](figures/frontier.png)", ""]
     rb = c["robust"].copy()
     rb["policy"] = rb["policy"].map(_label)
     rb["outcome"] = rb["outcome"].map({**FRONTIER_LABELS,
