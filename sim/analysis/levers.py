@@ -162,7 +162,12 @@ def differing_levers(a: dict, b: dict) -> list[str]:
 def describe_point(point: dict, levers=None) -> str:
     """A point in words, lever by lever (only ``levers`` if given)."""
     names = levers or [lv.name for lv in LEVERS]
-    return "; ".join(lever(n).describe(point) for n in names)
+    parts = []
+    for n in names:
+        lv_ = lever(n)
+        text = lv_.describe(point)
+        parts.append(f"{lv_.label} {text}" if len(lv_.fields) == 1 and n != "pledges" else text)
+    return "; ".join(parts)
 
 
 def levers_table(policies) -> pd.DataFrame:
