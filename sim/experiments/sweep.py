@@ -108,9 +108,24 @@ def _split_args(args):
     return cfg_args, hydra_args
 
 
-def plan(overrides=()) -> Sweep:
-    """Compose and validate a sweep and sample its design. Raises :class:`ConfigError`."""
-    raw = OmegaConf.to_container(compose_raw("sweep", list(overrides)))
+def config_dirs(hydra_overrides=()) -> list[str]:
+    """The folders of user config files named by ``hydra.searchpath=[file://<folder>,...]``."""
+    dirs = []
+    for a in hydra_overrides:
+        if a.startswith("hydra.searchpath="):
+            for item in a.partition("=")[2].strip("[]").split(","):
+                item = item.strip().strip("'\"")
+                if item:
+                    dirs.append(item[len("file://"):] if item.startswith("file://") else item)
+    return dirs
+
+
+def plan(overrides=(), *, config_dirs=()) -> Sweep:
+    """Compose and validate a sweep and sample its design. Raises :class:`ConfigError`.
+
+    ``config_dirs``: folders of user config files (``<folder>/scenario/<name>.yaml``), as given
+    by ``hydra.searchpath=[file://<folder>]`` on the command line."""
+    raw = OmegaConf.to_container(compose_raw("sweep", list(overrides), config_dirs=config_dirs))
     sweep_node = raw.pop("sweep")
     schema = writable(OmegaConf.structured(SweepConfig))
     try:
@@ -127,7 +142,8 @@ def plan(overrides=()) -> Sweep:
             configs[name] = base
         else:
             other = OmegaConf.to_container(
-                compose_raw("sweep", [f"scenario={name}", *scenario_overrides]))
+                compose_raw("sweep", [f"scenario={name}", *scenario_overrides],
+                            config_dirs=config_dirs))
             other.pop("sweep")
             other = to_config(other)
             configs[name] = dataclasses.replace(base, scenario=other.scenario)
@@ -348,7 +364,9 @@ def run_sweep(overrides=(), *, progress: str | None = None) -> dict:
     returns at once (status ``submitted``); ``python -m sim.watch`` follows the sweep and
     ``python -m sim.collect`` gathers it when complete."""
     cfg_args, hydra_args = _split_args(list(overrides))
-    sweep = plan(cfg_args)
+    dirs = config_dirs(hydra_args)
+    hydra_args = [a for a in hydra_args if not a.startswith("hydra.searchpath=")]
+    sweep = plan(cfg_args, config_dirs=dirs)
     if not sweep.config.wait and _launcher_name(hydra_args) not in DETACHABLE_LAUNCHERS:
         raise ConfigError(f"sweep.wait=false needs a launcher whose jobs outlive this command "
                           f"(allowed: {', '.join('hydra/launcher=' + n for n in DETACHABLE_LAUNCHERS)}"
