@@ -206,14 +206,15 @@ def paired_table(df, base, treat, names, seed=0):
 def _schedule_note(cfg) -> str | None:
     adm = cfg.scenario.administrations
     if adm.mode == "fixed" and adm.schedule:
-        from sim.config.checks import month_index
+        from sim.config.checks import admin_step, month_index
         parts = []
-        for ch in adm.schedule:
+        for j, ch in enumerate(adm.schedule):
+            step = admin_step(cfg.scenario, ch, f"scenario.administrations.schedule[{j}]")
             when = None
             if cfg.scenario.start:
-                k = month_index(cfg.scenario.start, "scenario.start") + ch.step - 1
+                k = month_index(cfg.scenario.start, "scenario.start") + step - 1
                 when = f"{k // 12}-{k % 12 + 1:02d}"
-            parts.append(f"{ch.policy} from month {ch.step}" + (f" ({when})" if when else ""))
+            parts.append(f"{ch.policy} from month {step}" + (f" ({when})" if when else ""))
         return ("its fixed administration schedule replaces the chosen policy: "
                 + ", then ".join(parts))
     if adm.mode == "elections":
