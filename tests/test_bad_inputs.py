@@ -334,31 +334,62 @@ def test_ctrl_c_says_how_to_resume(tmp_path, capsys, monkeypatch):
 # ------------------------------------------------------------------------- calibration configs
 
 
-GOOD_CAL = {"scenario": "sahel", "history": "history.csv",
-            "parameters": {"decision.value": [0.5, 2.0]}, "samples": 10}
+GOOD_CAL = {"name": "t", "scenario": "sahel", "history": "history.csv",
+            "targets": {"barkhane_members": {"series": "members", "mission": "barkhane"}},
+            "priors": {"decision.value": {"uniform": [0.5, 2.0]}},
+            "smc": {"population": 10, "generations": 1}}
+HISTORY = "date,target,value,note\n2014-08,barkhane_members,1,France alone\n"
 CAL_CASES = [
-    ({"parameters": {"decision.value": 0.5}}, "parameters.decision.value=0.5: a prior is [low, high]"),
-    ({"parameters": {"decision.value": [0.5]}}, "parameters.decision.value=[0.5]"),
-    ({"parameters": {"decision.value": [".nan", 2.0]}}, "parameters.decision.value low"),
-    ({"parameters": {"decision.value": [0.5, 20.0]}}, "prior of decision.value high=20.0 is out"),
-    ({"parameters": {"decision.valu": [0.5, 2.0]}}, "did you mean 'value'"),
-    ({"parameters": {}}, "parameters={}"),
-    ({"parameters": None}, "parameters=None"),
-    ({"samples": 0}, "samples=0; allowed: a whole number >= 1"),
-    ({"samples": -5}, "samples=-5"),
-    ({"samples": 2.5}, "samples=2.5; allowed: a finite whole number"),
-    ({"samples": True}, "samples=True"),
-    ({"accept": 2}, "accept=2; allowed: a share in (0, 1]"),
-    ({"accept": 0}, "accept=0"),
+    ({"priors": {"decision.value": 0.5}}, "priors.decision.value=0.5 is not a prior; allowed: "
+     "{uniform: [low, high]}"),
+    ({"priors": {"decision.value": [0.5]}}, "priors.decision.value.uniform=[0.5]; allowed: "
+     "[low, high], two numbers"),
+    ({"priors": {"decision.value": {"uniform": [".nan", 2.0]}}}, "uniform low=nan"),
+    ({"priors": {"decision.value": {"uniform": [0.5, 20.0]}}},
+     "priors.decision.value.uniform high=20.0 is out of range"),
+    ({"priors": {"decision.max_share": {"uniform": [0.1, 5.0]}}},
+     "priors.decision.max_share.uniform high=5.0 is out of range: allowed (0, 1]"),
+    ({"priors": {"decision.value": {"uniform": [2.0, 0.5]}}}, "is empty; allowed: low < high"),
+    ({"priors": {"decision.noise_scale": {"log_uniform": [0.0, 0.2]}}},
+     "a log-uniform prior needs low > 0"),
+    ({"priors": {"decision.max_share": {"beta": [0, 2]}}}, "beta a=0; allowed: a number > 0"),
+    ({"priors": {"decision.value": {"beta": [2, 2], "range": [0.5, 20]}}},
+     "priors.decision.value.range high=20.0 is out of range"),
+    ({"priors": {"decision.value": {"normal": [1, 2]}}}, "unknown key 'normal'"),
+    ({"priors": {"decision.value": {"uniform": [0.5, 1], "range": [0.5, 1]}}},
+     "only a beta prior takes a range"),
+    ({"priors": {"decision.valu": [0.5, 2.0]}}, "did you mean 'value'"),
+    ({"priors": {}}, "priors={}"),
+    ({"priors": None}, "priors=None"),
+    ({"smc": {"population": 0}}, "smc.population=0; allowed: a whole number >= 1"),
+    ({"smc": {"population": 5}}, "smc.population=5; allowed: >= 10 particles"),
+    ({"smc": {"population": 2.5}}, "smc.population=2.5"),
+    ({"smc": {"generations": True}}, "smc.generations=True"),
+    ({"smc": {"alpha": 2}}, "smc.alpha=2.0; allowed: (0, 1)"),
+    ({"smc": {"epsilon": "list"}}, "smc.epsilons=(); allowed: a list of decreasing"),
+    ({"smc": {"epsilon": "list", "epsilons": [1, 2]}}, "allowed: strictly decreasing"),
+    ({"smc": {"scale": "mda"}}, "smc.scale='mda'"),
+    ({"smc": {"popluation": 3}}, "unknown key 'popluation' (did you mean 'population'?)"),
     ({"seed": -1}, "seed=-1"),
-    ({"sampels": 3}, "unknown key 'sampels' (did you mean 'samples'?)"),
+    ({"sampels": 3}, "unknown key 'sampels'"),
+    ({"name": "a/b"}, "name='a/b'"),
     ({"scenario": "atlantis"}, "Could not find 'scenario/atlantis'"),
     ({"scenario": "../configs/scenario/sahel"}, "an option is a name"),
     ({"scenario": 3}, "scenario=3"),
     ({"history": "missing.csv"}, "missing.csv: no such history file"),
-    ({"mission": "nowhere"}, "unknown mission 'nowhere'"),
-    ({"out": "../../escape"}, "leaves its folder"),
-    ({"out": "/tmp/elsewhere"}, "leaves its folder"),
+    ({"targets": {"m": {"series": "members", "mission": "nowhere"}}},
+     "targets.m.mission='nowhere': no such mission"),
+    ({"targets": {"m": {"series": "membres"}}}, "targets.m.series='membres' (did you mean "
+     "'members'?)"),
+    ({"targets": {"m": {"series": "trust_leader", "mission": "barkhane"}}},
+     "series 'trust_leader' has no mission scope"),
+    ({"targets": {"m": {"series": "exit_month"}}}, "series 'exit_month' has no coalition scope"),
+    ({"targets": {"m": {"series": "exit_month", "ally": "Atlantis"}}}, "no such ally"),
+    ({"targets": {"m": {"series": "members", "window": 3}}}, "only the series 'exits' has a "
+     "window"),
+    ({"holdout": "2030-01"}, "holdout=2030-01 is outside the scenario"),
+    ({"holdout": "2014-09"}, "holdout=2014-09: the history has no observations from it"),
+    ({"band": 1.5}, "band=1.5; allowed: a share in (0, 1)"),
     ({"overrides": ["hydra.searchpath=[file:///tmp]"]}, "overrides: 'hydra.searchpath=[file:///tmp]' is refused"),
     ({"overrides": "trust.asymmetry=2"}, "overrides='trust.asymmetry=2'"),
     ({"overrides": ["trust.asymmetry=99"]}, "trust.asymmetry=99.0 is out of range"),
@@ -366,9 +397,8 @@ CAL_CASES = [
 
 
 def _cal_file(tmp_path, change, raw=None):
-    shutil.copy(ROOT / "experiments" / "calibration_sahel" / "history.csv", tmp_path)
+    (tmp_path / "history.csv").write_text(HISTORY)
     spec = {**GOOD_CAL, **change}
-    spec = {k: v for k, v in spec.items() if v is not None or k != "mission"}
     path = tmp_path / "cal.yaml"
     import yaml
     text = raw if raw is not None else yaml.safe_dump(spec).replace("'.nan'", ".nan")
@@ -377,19 +407,24 @@ def _cal_file(tmp_path, change, raw=None):
 
 
 @pytest.mark.parametrize("change,fragment", CAL_CASES, ids=[str(c) for c, _ in CAL_CASES])
-def test_calibration_configs(change, fragment, tmp_path, capsys):
+def test_calibration_configs(change, fragment, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     code, err = call(calibrate_main, [str(_cal_file(tmp_path, change))], capsys)
     one_line(code, err, fragment)
-    assert not (tmp_path / "results").exists()
+    assert not (tmp_path / "outputs").exists()
 
 
 @pytest.mark.parametrize("argv,raw,fragment", [
-    ([], "scenario: sahel\nparameters: {decision.value: [0.5, 2\n", "YAML syntax error at line"),
+    ([], "scenario: sahel\npriors: {decision.value: [0.5, 2\n", "YAML syntax error at line"),
     ([], "- scenario\n", "a calibration config is a mapping"),
-    ([], "scenario: sahel\nhistory: history.csv\n", "the key 'parameters' is missing"),
-    (["--samples", "0"], None, "--samples=0"),
+    ([], "name: t\nscenario: sahel\nhistory: history.csv\n", "the key 'targets' is missing"),
+    (["--population", "0"], None, "--population=0"),
+    (["--truth", "decision.value=1"], None, "--truth needs --recover"),
+    (["--recover", "--truth", "decision.value=9"], None, "--truth: decision.value=9 is outside"),
+    (["--recover", "--truth", "trust.asymmetry=2"], None, "'trust.asymmetry' is not a calibrated"),
 ])
-def test_calibration_files_and_options(argv, raw, fragment, tmp_path, capsys):
+def test_calibration_files_and_options(argv, raw, fragment, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     path = _cal_file(tmp_path, {}, raw)
     code, err = call(calibrate_main, [str(path), *argv], capsys)
     one_line(code, err, fragment)

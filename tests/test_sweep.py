@@ -205,3 +205,24 @@ def test_a_corrupt_chunk_file_is_named_and_repaired_by_rerunning(reference, tmp_
     s = run_sweep(args, progress="none")
     assert s["chunks_run_now"] == 1
     pd.testing.assert_frame_equal(collect(d), ref)
+
+
+def test_progress_off_a_terminal_says_every_chunk_and_at_least_every_10_s(monkeypatch, capsys):
+    from sim.experiments import sweep as sw
+    s = plan(SMALL + ["sweep.chunk_size=8"])
+    clock = [100.0]
+    monkeypatch.setattr(sw.time, "monotonic", lambda: clock[0])
+    bar = sw._Progress(s, "log", 0)
+    said = []
+
+    def at(t, done):
+        clock[0] = 100.0 + t
+        bar.update(done)
+        said.append(capsys.readouterr().err.count("runs/s"))
+
+    at(0.5, 0)      # nothing new, 0.5 s in: quiet
+    at(1.0, 8)      # a chunk completed: a line
+    at(5.0, 8)      # nothing new for 4 s: quiet
+    at(11.5, 8)     # 10.5 s since the last line: a line
+    at(12.0, 16)    # another chunk: a line at once
+    assert said == [0, 1, 0, 1, 1]

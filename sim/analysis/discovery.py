@@ -1,140 +1,129 @@
-"""Scenario discovery: which regions of the uncertainty space favour a policy (PRIM).
+"""Scenario discovery: where in the uncertainty space each policy wins, with the EMA Workbench's PRIM.
 
 The Patient Rule Induction Method (Friedman & Fisher 1999; Bryant & Lempert 2010 for its use in
-scenario discovery) peels a box off the parameter space, a small slice at a time, keeping the slice
-whose removal most raises the share of cases of interest inside the box, until the box holds too few
-cases. Each box on the way is a trade-off between **coverage** (share of all cases of interest that
-fall inside the box) and **density** (share of cases inside the box that are of interest).
+scenario discovery) peels a box off the space of uncertain parameters, a small slice at a time,
+keeping the slice whose removal most raises the share of cases of interest inside, then pastes back
+what it peeled too eagerly. Each box on the peeling-and-pasting trajectory trades **coverage**
+(share of all cases of interest inside the box) against **density** (share of cases inside the box
+that are of interest). The implementation is the EMA Workbench's
+(:class:`ema_workbench.analysis.prim.Prim`; Kwakkel 2017), with its quasi-p-values per restriction;
+this module only chooses a box on the trajectory (the densest with coverage >= ``min_coverage`` and
+at most ``max_restricted`` restricted parameters, so it stays readable) and says it in plain
+parameter names with units (:mod:`sim.analysis.names`).
 """
 
 from __future__ import annotations
 
+import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from sim.analysis.names import describe_range
+
 __all__ = ["PrimBox", "prim", "where_policies_win"]
+
+
+def _prim_module():
+    with warnings.catch_warnings():          # the workbench warns about optional parallel back-ends
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim as ema_prim
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    return ema_prim
 
 
 @dataclass
 class PrimBox:
-    """A PRIM box: limits per parameter, and the peeling trajectory it was chosen from."""
+    """A chosen PRIM box: limits per parameter and the trajectory it was chosen from."""
 
-    limits: pd.DataFrame           # parameter, low, high, restricted (bool)
+    limits: pd.DataFrame           # parameter, low, high, restricted (bool), p_value
     coverage: float
     density: float
     mass: float
     n_cases: int
     base_density: float
-    trajectory: pd.DataFrame       # step, coverage, density, mass
+    trajectory: pd.DataFrame       # id, coverage, density, mass, res_dim
     label: str = ""
 
-    def describe(self) -> str:
-        parts = [f"{r.parameter} in [{r.low:.3g}, {r.high:.3g}]"
+    def rule(self) -> str:
+        parts = [describe_range(r.parameter, r.low, r.high)
                  for r in self.limits.itertuples() if r.restricted]
-        rule = " and ".join(parts) if parts else "anywhere (no restriction helps)"
-        return (f"{self.label}: {rule} — coverage {self.coverage:.0%}, density {self.density:.0%} "
-                f"(base rate {self.base_density:.0%}, {self.mass:.0%} of the cases)")
+        return "; ".join(parts) if parts else "anywhere (no restriction helps)"
+
+    def describe(self) -> str:
+        return (f"{self.label}: {self.rule()} — coverage {self.coverage:.0%}, density "
+                f"{self.density:.0%} (base rate {self.base_density:.0%}, {self.mass:.0%} of the "
+                "cases)")
 
     def contains(self, x: pd.DataFrame) -> np.ndarray:
         inside = np.ones(len(x), dtype=bool)
         for r in self.limits.itertuples():
-            inside &= (x[r.parameter].to_numpy() >= r.low) & (x[r.parameter].to_numpy() <= r.high)
+            if r.restricted:
+                v = x[r.parameter].to_numpy()
+                inside &= (v >= r.low) & (v <= r.high)
         return inside
 
 
-def _simplify(xv, y, lo, hi, full_lo, full_hi, tolerance):
-    """Drop restrictions one at a time (the least useful first) while the box's density falls by
-    less than ``tolerance``: a box on two parameters is read; one on eight is not."""
-    def density(lo_, hi_):
-        ins = np.all((xv >= lo_) & (xv <= hi_), axis=1)
-        return y[ins].mean() if ins.any() else 0.0
-
-    while True:
-        current = density(lo, hi)
-        best = None
-        for j in np.flatnonzero((lo > full_lo) | (hi < full_hi)):
-            lo2, hi2 = lo.copy(), hi.copy()
-            lo2[j], hi2[j] = full_lo[j], full_hi[j]
-            loss = current - density(lo2, hi2)
-            if loss < tolerance and (best is None or loss < best[0]):
-                best = (loss, lo2, hi2)
-        if best is None:
-            return lo, hi
-        lo, hi = best[1], best[2]
-
-
-def prim(x: pd.DataFrame, y, *, alpha: float = 0.05, mass_min: float = 0.05,
-         min_coverage: float = 0.5, simplify: float = 0.05, label: str = "") -> PrimBox:
-    """Peel a box around the cases where ``y`` is true.
+def prim(x: pd.DataFrame, y, *, alpha: float = 0.05, paste_alpha: float = 0.05,
+         mass_min: float = 0.05, min_coverage: float = 0.5, max_restricted: int = 3,
+         label: str = "") -> PrimBox:
+    """The EMA Workbench's PRIM around the cases where ``y`` is true; the chosen box.
 
     Args:
-        x: parameters, one column each, one row per case.
+        x: parameters, one float column each, one row per case.
         y: bool per case (the cases of interest).
-        alpha: share of the cases in the box removed by each peel.
-        mass_min: stop when the box holds less than this share of all cases.
-        min_coverage: the box returned is the densest on the trajectory with at least this coverage.
-        simplify: then drop each restriction whose removal costs less than this much density.
-        label: a name for reports.
-
-    Returns:
-        The chosen :class:`PrimBox` (with the whole trajectory).
+        alpha, paste_alpha: peeling and pasting shares (the workbench's ``peel_alpha``,
+            ``paste_alpha``).
+        mass_min: the smallest box mass considered.
+        min_coverage, max_restricted: which box of the trajectory is returned (the densest with at
+            least this coverage and at most this many restricted parameters; the whole box if none).
     """
     y = np.asarray(y, dtype=bool)
-    xv = x.to_numpy(dtype=np.float64)
-    n, d = xv.shape
-    if n != len(y):
-        raise ValueError(f"x has {n} rows but y has {len(y)}")
-    if n == 0:
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+    if len(y) == 0:
         raise ValueError("no cases")
-    total = y.sum()
-    inside = np.ones(n, dtype=bool)
-    lo = xv.min(axis=0).copy()
-    hi = xv.max(axis=0).copy()
-    boxes = [(lo.copy(), hi.copy(), inside.copy())]
-    while inside.mean() > mass_min and inside.sum() > 1:
-        best = None
-        xi, yi = xv[inside], y[inside]
-        for j in range(d):
-            for side in ("low", "high"):
-                q = np.quantile(xi[:, j], alpha if side == "low" else 1.0 - alpha)
-                keep = xi[:, j] > q if side == "low" else xi[:, j] < q
-                if keep.sum() == 0 or keep.all():
-                    continue
-                score = yi[keep].mean()
-                if best is None or score > best[0]:
-                    best = (score, j, side, q, keep)
-        if best is None:
-            break
-        _, j, side, q, keep = best
-        idx = np.flatnonzero(inside)
-        inside = np.zeros(n, dtype=bool)
-        inside[idx[keep]] = True
-        if side == "low":
-            lo[j] = xv[inside, j].min()
-        else:
-            hi[j] = xv[inside, j].max()
-        boxes.append((lo.copy(), hi.copy(), inside.copy()))
-    rows = []
-    for k, (_, _, ins) in enumerate(boxes):
-        cov = (y & ins).sum() / total if total else 0.0
-        den = y[ins].mean() if ins.any() else 0.0
-        rows.append({"step": k, "coverage": cov, "density": den, "mass": ins.mean()})
-    traj = pd.DataFrame(rows)
-    ok = traj[traj["coverage"] >= min_coverage]
-    k = int(ok.sort_values(["density", "step"], ascending=[False, True]).iloc[0]["step"]) \
-        if len(ok) else 0
-    blo, bhi, ins = boxes[k]
-    full_lo, full_hi = xv.min(axis=0), xv.max(axis=0)
-    blo, bhi = _simplify(xv, y, blo.copy(), bhi.copy(), full_lo, full_hi, simplify)
-    ins = np.all((xv >= blo) & (xv <= bhi), axis=1)
-    coverage = (y & ins).sum() / total if total else 0.0
-    density = y[ins].mean() if ins.any() else 0.0
-    limits = pd.DataFrame({"parameter": list(x.columns), "low": blo, "high": bhi,
-                           "restricted": (blo > full_lo) | (bhi < full_hi)})
-    return PrimBox(limits, float(coverage), float(density), float(ins.mean()), int(n),
-                   float(y.mean()), traj, label)
+    x = x.reset_index(drop=True).astype(np.float64)
+    full_lo, full_hi = x.min().to_numpy(), x.max().to_numpy()
+    base = float(y.mean())
+
+    def whole(traj):
+        limits = pd.DataFrame({"parameter": list(x.columns), "low": full_lo, "high": full_hi,
+                               "restricted": False, "p_value": np.nan})
+        return PrimBox(limits, 1.0 if y.any() else 0.0, base, 1.0, len(y), base, traj, label)
+
+    if not y.any() or y.all():
+        return whole(pd.DataFrame(columns=["id", "coverage", "density", "mass", "res_dim"]))
+    ema_prim = _prim_module()
+    with warnings.catch_warnings():   # the workbench's own pandas deprecations are not ours
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        p = ema_prim.Prim(x, y.astype(int), peel_alpha=alpha, paste_alpha=paste_alpha,
+                          mass_min=mass_min)
+        box = p.find_box()
+    traj = box.peeling_trajectory[["id", "coverage", "density", "mass", "res_dim"]].copy()
+    ok = traj[(traj["coverage"] >= min_coverage) & (traj["res_dim"] <= max_restricted)]
+    if ok.empty:
+        return whole(traj)
+    i = int(ok.sort_values(["density", "id"], ascending=[False, True]).iloc[0]["id"])
+    box.select(i)
+    lims = box.box_lims[i]
+    lo = lims.loc[0, list(x.columns)].to_numpy(dtype=np.float64)
+    hi = lims.loc[1, list(x.columns)].to_numpy(dtype=np.float64)
+    restricted = (lo > full_lo) | (hi < full_hi)
+    pv = box.p_values[i] if i < len(box.p_values) else {}
+    pvals = []                                  # quasi-p per restriction: the smaller side's
+    for c in x.columns:
+        sides = [float(v) for v in np.ravel(pv.get(c, [])) if v is not None and float(v) >= 0]
+        pvals.append(min(sides) if sides else np.nan)
+    inside = np.all((x.to_numpy() >= lo) & (x.to_numpy() <= hi), axis=1)
+    cov = float((y & inside).sum() / y.sum())
+    den = float(y[inside].mean()) if inside.any() else 0.0
+    limits = pd.DataFrame({"parameter": list(x.columns), "low": lo, "high": hi,
+                           "restricted": restricted, "p_value": pvals})
+    return PrimBox(limits, cov, den, float(inside.mean()), len(y), base, traj, label)
 
 
 def where_policies_win(diffs: pd.DataFrame, parameters: list[str], *, treatment: str,
@@ -142,13 +131,12 @@ def where_policies_win(diffs: pd.DataFrame, parameters: list[str], *, treatment:
     """Boxes of the parameter space where the treatment wins and where the baseline wins.
 
     Args:
-        diffs: one row per pair with the parameter columns and ``difference`` oriented so that
-            positive means the treatment is better (e.g. :func:`sim.analysis.paired_differences`
-            times the outcome's sign).
+        diffs: one row per case with the parameter columns and ``difference`` oriented so that
+            positive means the treatment is better.
         parameters: the parameter columns to peel on.
 
     Returns:
-        ``(box where the treatment wins, box where the baseline wins, the pairs with a ``winner``
+        ``(box where the treatment wins, box where the baseline wins, the cases with a ``winner``
         column)``.
     """
     if not parameters:

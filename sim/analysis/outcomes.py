@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Outcome", "OUTCOMES", "outcome", "HEADLINE"]
+__all__ = ["Outcome", "OUTCOMES", "outcome", "HEADLINE", "DERIVED", "add_derived"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,26 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
     Outcome("total_reversals", "the lead's reversals", "lower", "reversals"),
     Outcome("final_grievance", "allies' grievance at the end", "lower"),
     Outcome("total_attacks", "attacks on allies", "lower", "attacks"),
+    # derived from the columns above by add_derived (cost-effectiveness and survival)
+    Outcome("burden_share_per_1000", "allies' mean burden share per 1,000 troop-equivalents of "
+            "the lead's monthly cost", "higher", "share per 1,000 troop-equivalents"),
+    Outcome("effectiveness_per_1000", "mission effectiveness per 1,000 troop-equivalents of the "
+            "lead's monthly cost", "higher", "per 1,000 troop-equivalents"),
+    Outcome("survived", "coalition never below half its peak before the horizon", "higher",
+            "share of runs"),
 ]}
+
+DERIVED = ("burden_share_per_1000", "effectiveness_per_1000", "survived")
+
+
+def add_derived(df):
+    """``df`` (per-run summaries) with the derived outcomes added (a copy)."""
+    df = df.copy()
+    cost = df["mean_lead_cost"].astype(float)
+    df["burden_share_per_1000"] = df["mean_ally_burden_share"] / cost * 1000.0
+    df["effectiveness_per_1000"] = df["mean_effectiveness"] / cost * 1000.0
+    df["survived"] = 1.0 - df["half_peak_reached"].astype(float)
+    return df
 
 HEADLINE = ("final_ally_burden_share", "mean_ally_burden_share", "mean_lead_effort",
             "mean_lead_cost",

@@ -6,6 +6,7 @@ saves ``<path>.png`` and ``<path>.pdf``.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -78,17 +79,21 @@ def sensitivity_figure(result, path=None):
     return fig
 
 
-def _band(ax, grouped, colour, label, q=(0.1, 0.9)):
-    """Median line and quantile band of a per-step grouped series."""
+def _band(ax, grouped, colour, label, q=(0.1, 0.9), ls="-"):
+    """Median line and quantile band of a per-step grouped series (distinct line styles keep
+    overlapping policies visible)."""
     med, lo, hi = grouped.median(), grouped.quantile(q[0]), grouped.quantile(q[1])
-    ax.plot(med.index, med.to_numpy(), color=colour, lw=1.8, label=label)
+    ax.plot(med.index, med.to_numpy(), color=colour, lw=1.8, label=label, ls=ls)
     ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=colour, alpha=0.18, lw=0)
+
+
+LINESTYLES = ("-", "--", "-.", ":")
 
 
 def _bands(ax, df, column, by, order=None):
     for i, g in enumerate(order or sorted(df[by].unique())):
         _band(ax, df[df[by] == g].groupby("step")[column], policy_colour(g, i),
-              g.replace("_", " "))
+              g.replace("_", " "), ls=LINESTYLES[i % 4])
 
 
 def trust_trajectories(steps, path=None, by="policy"):
@@ -101,7 +106,8 @@ def trust_trajectories(steps, path=None, by="policy"):
         ax.set_xlabel("month")
         ax.set_ylim(0, 1)
     axes[0].set_ylabel("mean trust over allies (0–1)")
-    axes[0].legend(loc="lower left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), bbox_to_anchor=(0.5, -0.06))
     fig.suptitle("Allies' trust, median and 10–90% band over runs", y=1.02)
     fig.tight_layout()
     save(fig, path)
@@ -109,21 +115,29 @@ def trust_trajectories(steps, path=None, by="policy"):
 
 
 def membership_over_time(missions, path=None, by="policy"):
-    """Members and contributors of each mission over time, median and band per policy."""
+    """Members and contributors of each mission over time, median and band per policy (a panel
+    whose series stay at zero for every policy is left out)."""
     names = list(dict.fromkeys(missions["mission"]))
-    fig, axes = plt.subplots(2, len(names), figsize=(4.6 * len(names), 6.2), squeeze=False,
+    panels = [(name, col, label) for name in names
+              for col, label in (("members", "members"), ("contributors",
+                                                          "contributors (troops > 0)"))
+              if missions.loc[missions["mission"] == name, col].max() > 0]
+    cols = min(2, max(1, len(panels)))
+    rows = int(np.ceil(len(panels) / cols)) or 1
+    fig, axes = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.2 * rows + 0.6), squeeze=False,
                              sharex=True)
-    for j, name in enumerate(names):
-        sub = missions[missions["mission"] == name]
-        for i, (col, label) in enumerate((("members", "members"),
-                                          ("contributors", "contributors (troops > 0)"))):
-            ax = axes[i, j]
-            _bands(ax, sub, col, by)
-            ax.set_title(f"{name}: {label}")
-            ax.set_ylabel("allies")
-            ax.set_ylim(bottom=0)
-        axes[1, j].set_xlabel("month")
-    axes[0, 0].legend(loc="lower left")
+    for ax, (name, col, label) in zip(axes.ravel(), panels):
+        _bands(ax, missions[missions["mission"] == name], col, by)
+        ax.set_title(f"mission {name}: {label}", fontsize=9)
+        ax.set_ylabel("allies")
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("month")
+    for ax in axes.ravel()[len(panels):]:
+        ax.axis("off")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)),
+               bbox_to_anchor=(0.5, -0.04))
+    fig.suptitle("Coalition membership (median and 10–90% band over runs)", fontsize=10)
     fig.tight_layout()
     save(fig, path)
     return fig
@@ -137,16 +151,17 @@ def burden_share_over_time(steps, path=None, by="policy"):
     ax.set_ylabel("allies' share of the burden (0–1)")
     ax.set_ylim(0, 1)
     ax.set_title("Burden sharing over time (median, 10–90% band)")
-    ax.legend(loc="best")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     save(fig, path)
     return fig
 
 
-def paired_differences_figure(diffs: dict, comparison, path=None):
+def paired_differences_figure(diffs: dict, comparison, path=None, labels=None, scenario=""):
     """Distributions of the paired differences (treatment − baseline), one panel per outcome,
     with the mean and its confidence interval."""
     names = list(diffs)
+    labels = labels or {}
     cols = min(3, len(names))
     rows = int(np.ceil(len(names) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.9 * rows), squeeze=False)
@@ -156,18 +171,20 @@ def paired_differences_figure(diffs: dict, comparison, path=None):
         ax.hist(d, bins=30, color="0.6")
         r = table.loc[name]
         ax.axvline(0, color="0.2", lw=0.8)
+        ax.axvspan(r["ci_low"], r["ci_high"], color="#b2182b", alpha=0.3)
         ax.axvline(r["difference"], color="#b2182b", lw=1.6)
-        ax.axvspan(r["ci_low"], r["ci_high"], color="#b2182b", alpha=0.25)
         better = "higher" if r["direction"] == "higher" else "lower"
-        ax.set_title(f"{r['label']}\n({better} is better; treatment wins {r['win_share']:.0%})",
-                     fontsize=9)
-        ax.set_xlabel("treatment − baseline")
-        ax.set_ylabel("pairs")
+        ax.set_title(f"{labels.get(name, r['label'])}\n({better} is better; treatment better in "
+                     f"{r['win_share']:.0%})", fontsize=9)
+        ax.set_xlabel("treatment − baseline", fontsize=8)
+        ax.set_ylabel("pairs", fontsize=8)
     for ax in axes.ravel()[len(names):]:
         ax.axis("off")
     t = comparison.iloc[0]
-    fig.suptitle(f"Paired differences: {t['treatment']} − {t['baseline']} "
-                 f"({int(t['n_pairs'])} pairs on common random numbers; red: mean and CI)", y=1.01)
+    tl, bl = (str(t["treatment"]).replace("_", " "), str(t["baseline"]).replace("_", " "))
+    fig.suptitle(f"Paired differences: {tl} − {bl}" + (f" ({scenario}" if scenario else " (")
+                 + f"{', ' if scenario else ''}{int(t['n_pairs'])} pairs on common random numbers; "
+                 "red line and band: mean and 95% BCa CI)", y=1.0, fontsize=10)
     fig.tight_layout()
     save(fig, path)
     return fig
@@ -190,25 +207,33 @@ def discovery_figure(per_point, boxes, parameters, path=None, outcome=""):
     for i, w in enumerate(winners):
         sub = per_point[per_point["winner"] == w]
         ax.scatter(sub[top[0]], sub[top[1]], s=12, color=policy_colour(w, i + 2),
-                   label=w.replace("_", " "), alpha=0.8)
+                   label=f"{w.replace('_', ' ')} better", alpha=0.8)
     for i, b in enumerate(boxes):
         lim = b.limits.set_index("parameter")
-        x0, x1 = lim.loc[top[0], "low"], lim.loc[top[0], "high"]
-        y0, y1 = lim.loc[top[1], "low"], lim.loc[top[1], "high"]
         name = b.label.replace(" wins", "")
-        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2,
-                                   ls="-" if i == 0 else "--", color=policy_colour(name, i)))
         ax2.plot(b.trajectory["coverage"], b.trajectory["density"], marker=".",
-                 color=policy_colour(name, i), label=b.label)
+                 color=policy_colour(name, i), label=b.label.replace("_", " "))
         ax2.scatter([b.coverage], [b.density], s=80, facecolors="none",
                     edgecolors=policy_colour(name, i))
-    ax.set_xlabel(top[0])
-    ax.set_ylabel(top[1])
-    ax.set_title(f"Winner per pair ({outcome}); boxes: PRIM")
-    ax.legend(loc="best", fontsize=8)
+        if not b.limits["restricted"].any():
+            continue
+        x0, x1 = lim.loc[top[0], "low"], lim.loc[top[0], "high"]
+        y0, y1 = lim.loc[top[1], "low"], lim.loc[top[1], "high"]
+        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2,
+                                   ls="-" if i == 0 else "--", color=policy_colour(name, i),
+                                   label=f"PRIM box: {b.label.replace('_', ' ')}"))
+    from sim.analysis.names import plain
+
+    def axis_label(p):
+        lab, unit = plain(p)
+        return "\n".join(textwrap.wrap(lab + (f" ({unit})" if unit else ""), 48))
+    ax.set_xlabel(axis_label(top[0]), fontsize=8)
+    ax.set_ylabel(axis_label(top[1]), fontsize=8)
+    ax.set_title(f"Better policy per draw ({outcome})", fontsize=9)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.08), ncol=3, fontsize=8)
     ax2.set_xlabel("coverage (share of the winner's points inside the box)")
     ax2.set_ylabel("density (share of the box's points it wins)")
-    ax2.set_title("PRIM peeling trajectories (circle: chosen box, simplified)")
+    ax2.set_title("PRIM peeling and pasting trajectories (circle: chosen box)", fontsize=9)
     ax2.set_xlim(0, 1.02)
     ax2.set_ylim(0, 1.02)
     ax2.legend(loc="lower left", fontsize=8)
@@ -238,28 +263,3 @@ def administrations_figure(steps, changes=(), path=None, by="policy"):
     return fig
 
 
-def calibration_figure(result, path=None):
-    """Observed history (points) against the accepted runs' median and band, one panel a series."""
-    sim = result.simulated
-    series = list(dict.fromkeys(sim["series"]))
-    labels = {"members": "members (allies)", "contributors": "contributors (allies with troops)",
-              "allied_troops": "allied troops (personnel)"}
-    fig, axes = plt.subplots(1, len(series), figsize=(4.8 * len(series), 3.8), squeeze=False)
-    lo, hi = result.info["band"]
-    for ax, s in zip(axes[0], series):
-        d = sim[sim["series"] == s].sort_values("step")
-        x = np.arange(len(d))
-        ax.fill_between(x, d["low"], d["high"], color="#4393c3", alpha=0.3, lw=0,
-                        label=f"simulated {lo:.0%}–{hi:.0%}")
-        ax.plot(x, d["median"], color="#2166ac", lw=1.8, label="simulated median")
-        ax.plot(x, d["observed"], "o", color="#b2182b", ms=5, label="observed")
-        ax.set_xticks(x, d["date"], rotation=60, fontsize=8)
-        ax.set_title(labels.get(s, s))
-        ax.set_ylim(bottom=0)
-    axes[0, 0].legend(loc="best", fontsize=8)
-    info = result.info
-    fig.suptitle(f"{info['scenario']} ({info['mission']}): ABC rejection, {info['accepted']} of "
-                 f"{info['samples']} draws accepted", y=1.02)
-    fig.tight_layout()
-    save(fig, path)
-    return fig

@@ -307,47 +307,66 @@ def effectiveness_figure(model) -> Figure:
     return fig
 
 
+MAX_DRAWN = 200  # allies drawn in the network figure; of a larger alliance, the first MAX_DRAWN
+
+
 @lru_cache(maxsize=32)
-def _layout(adjacency_bytes: bytes, n: int):
-    adjacency = np.frombuffer(adjacency_bytes, dtype=np.float64).reshape(n, n)
-    graph = nx.from_numpy_array(adjacency)
-    return graph, nx.kamada_kawai_layout(graph)
+def _layout(indptr: bytes, indices: bytes, n: int):
+    import scipy.sparse as sp
+
+    adjacency = sp.csr_array((np.ones(len(indices) // 8), np.frombuffer(indices, np.int64),
+                              np.frombuffer(indptr, np.int64)), shape=(n, n))
+    graph = nx.from_scipy_sparse_array(adjacency)
+    if n <= 40:   # the labelled size: the tidier layout; beyond, a far cheaper one
+        return graph, nx.kamada_kawai_layout(graph)
+    return graph, nx.spring_layout(graph, seed=1)
+
+
+def drawn_network(world):
+    """The part of the network the figure draws, built from the sparse adjacency alone: the first
+    :data:`MAX_DRAWN` allies and the links among them (never an N x N array)."""
+    k = min(world.n_allies, MAX_DRAWN)
+    sub = world.neighbours[:k, :k].tocsr()
+    return _layout(sub.indptr.astype(np.int64).tobytes(),
+                   sub.indices.astype(np.int64).tobytes(), k)
 
 
 def network_figure(model) -> Figure:
     """The alliance network: allies coloured by trust; hollow with a cross when in no mission."""
-    adjacency = np.ascontiguousarray(model.world.neighbours.toarray(), dtype=np.float64)
-    graph, pos = _layout(adjacency.tobytes(), adjacency.shape[0])
+    graph, pos = drawn_network(model.world)
+    allies = model.allies[:graph.number_of_nodes()]
     cmap, norm = colormaps[TRUST_CMAP], Normalize(0.0, 1.0)
     fig = Figure(figsize=(6.4, 3.9), dpi=100, layout="constrained")
     ax = fig.subplots()
     ax.add_collection(LineCollection([(pos[u], pos[v]) for u, v in graph.edges()],
                                      colors="#bbbbbb", linewidths=0.7, zorder=1))
-    xy = np.array([pos[a.index] for a in model.allies]).reshape(-1, 2)
-    colours = cmap(norm(np.array([a.value("trust") for a in model.allies])))
-    inside = np.array([bool(a.missions) for a in model.allies], dtype=bool)
-    outside = int((~inside).sum())
-    size = 150 if len(model.allies) <= 40 else 60
+    xy = np.array([pos[a.index] for a in allies]).reshape(-1, 2)
+    colours = cmap(norm(np.array([a.value("trust") for a in allies])))
+    inside = np.array([bool(a.missions) for a in allies], dtype=bool)
+    outside = sum(not a.missions for a in model.allies)   # of all allies, drawn or not
+    size = 150 if len(allies) <= 40 else 60
     ax.scatter(xy[inside, 0], xy[inside, 1], s=size, c=colours[inside], edgecolors="black",
                linewidths=0.6, zorder=3)
     ax.scatter(xy[~inside, 0], xy[~inside, 1], s=size, facecolors="white",
                edgecolors=colours[~inside], linewidths=2.2, zorder=3)
     ax.scatter(xy[~inside, 0], xy[~inside, 1], s=size * 0.4, marker="x", color="black",
                linewidths=1.2, zorder=4)
-    if len(model.allies) <= 40:
-        for ally, (x, y), member in zip(model.allies, xy, inside):
+    if len(allies) <= 40:
+        for ally, (x, y), member in zip(allies, xy, inside):
             ax.text(x, y, str(ally.index), fontsize=6, ha="center", va="center", zorder=5,
                     color="black" if member else "#555555")
     ax.autoscale_view()
     mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(mappable, ax=ax, label="trust in the lead", shrink=0.85)
-    ax.legend(handles=[
+    fig.legend(handles=[   # below the drawing, never on it
         Line2D([], [], marker="o", ls="", markerfacecolor="#91cf60", markeredgecolor="black",
                markersize=9, label="in a mission"),
         Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="#d73027",
                markeredgewidth=2, markersize=9, label=f"in no mission ({outside})")],
-        loc="lower left", fontsize=8, frameon=False)
-    ax.set_title("Alliance network" + (" (number = ally)" if len(model.allies) <= 40 else ""))
+        loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    shown = (f" (allies 0-{len(allies) - 1} of {len(model.allies)})"
+             if len(allies) < len(model.allies) else "")
+    ax.set_title("Alliance network" + (" (number = ally)" if len(allies) <= 40 else "") + shown)
     ax.set_axis_off()
     return fig
 

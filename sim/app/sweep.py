@@ -1,9 +1,16 @@
 """The sweep dashboard (``/sweep``): a collected sweep, two policies, one outcome.
 
 Shows the outcome's distribution under each policy, the paired differences with their interval
-(:func:`sim.analysis.compare`), the outcome against a swept parameter, and opens any run of the sweep
-in the explorer with its exact configuration and seed (:func:`sim.collect.run_config`). The sweep
-folder comes from ``?dir=<folder>``, else ``$COALITION_SWEEP_DIR``, else the text input.
+(:func:`sim.analysis.compare`), the outcome against a swept parameter, the cost frontier of the
+sweep's policies (the lead's cost against the outcome), and, on request, the decomposition of the
+difference lever by lever (:mod:`sim.analysis.decompose`, run on the sweep's first draws), and opens
+any run of the sweep in the explorer with its exact configuration and seed
+(:func:`sim.collect.run_config`). The sweep folder comes from ``?dir=<folder>``, else
+``$COALITION_SWEEP_DIR``, else the text input.
+
+Sign convention: as in the report (:mod:`sim.analysis.report`), the default baseline is
+immediate burden sharing and the default treatment load shifting first, when the sweep has them;
+differences are treatment − baseline.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from sim.analysis.outcomes import HEADLINE, OUTCOMES  # noqa: E402
 from sim.analysis.plots import policy_colour  # noqa: E402
 
 __all__ = ["SweepPage", "load_sweep", "distribution_figure", "differences_figure",
-           "parameter_figure"]
+           "parameter_figure", "frontier_figure", "default_pair", "decomposition",
+           "DECOMPOSITION_DRAWS"]
+DECOMPOSITION_DRAWS = 30      # draws of the sweep the dashboard's decomposition runs on
 
 FIGSIZE = (6.4, 3.6)
 
@@ -139,6 +148,72 @@ def parameter_figure(df: pd.DataFrame, outcome: str, parameter: str | None, base
     return fig
 
 
+def default_pair(policies: list[str]) -> tuple[str, str]:
+    """The report's baseline and treatment when the sweep has them (same sign as the report)."""
+    from sim.analysis.report import DEFAULTS
+    base = DEFAULTS["baseline"] if DEFAULTS["baseline"] in policies else policies[0]
+    rest = [p for p in policies if p != base] or [base]
+    treat = DEFAULTS["treatment"] if DEFAULTS["treatment"] in rest else rest[0]
+    return base, treat
+
+
+def frontier_figure(df: pd.DataFrame, outcome: str, baseline: str, treatment: str) -> Figure:
+    """The lead's mean cost against the outcome, one point per policy (means over the sweep's
+    runs), with the frontier: the policies no other beats on both."""
+    from sim.analysis.frontier import pareto
+    from sim.analysis.policy_plots import policy_label
+
+    fig = Figure(figsize=FIGSIZE, dpi=100, layout="constrained")
+    ax = fig.subplots()
+    if "mean_lead_cost" not in df.columns:
+        ax.text(0.5, 0.5, "this sweep records no lead cost", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    g = df.groupby("policy")[["mean_lead_cost", outcome]].mean()
+    sign = OUTCOMES[outcome].sign
+    front = pareto(g["mean_lead_cost"].to_numpy(), sign * g[outcome].to_numpy())
+    f = g[front].sort_values("mean_lead_cost")
+    ax.step(f["mean_lead_cost"] / 1000, f[outcome], where="post", color="0.3", lw=1,
+            label="frontier")
+    for i, (p, r) in enumerate(g.iterrows()):
+        role = " (baseline)" if p == baseline else (" (treatment)" if p == treatment else "")
+        ax.scatter([r["mean_lead_cost"] / 1000], [r[outcome]], s=50, color=policy_colour(p, i),
+                   edgecolor="black", lw=0.5, zorder=3, label=policy_label(p) + role)
+    ax.set_xlabel("lead's mean cost (thousand troop-equivalents per month)")
+    ax.set_ylabel(outcome)
+    ax.set_title(f"Cost and {_label(outcome)} (means over runs)", fontsize=9)
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return fig
+
+
+def decomposition(df: pd.DataFrame, folder, baseline: str, treatment: str, scenario: str,
+                  outcome: str, draws: int = DECOMPOSITION_DRAWS):
+    """``(figure, message)``: the lever-by-lever walk between the two policies on the sweep's
+    first ``draws`` draws (its uncertainty values, seeds and configuration)."""
+    from sim.analysis.decompose import decompose
+    from sim.analysis.policy_plots import decomposition_figure
+    from sim.config import to_config
+
+    from sim.experiments.verify import read_manifest
+
+    try:
+        meta = read_manifest(Path(folder))
+        cfg = to_config(meta["configs"][scenario])
+        params = [p for p in meta.get("parameters", []) if p.split(".")[0] != "policy"]
+        sub = df[df["scenario"] == scenario]
+        pts = sub.drop_duplicates("point").sort_values("point")[["point", *params]].head(draws)
+        sw = meta.get("sweep") or {}
+        seed = sw.get("run_seed") if sw.get("run_seed") is not None else sw.get("seed", 1)
+        outs = list(dict.fromkeys([outcome, "mean_lead_cost"]))
+        dec = decompose(baseline, treatment, pts, replicates=int(sw.get("replicates", 1)),
+                        seed=int(seed), cfg=cfg, outcomes=outs)
+    except Exception as exc:  # noqa: BLE001 - shown to the user
+        return None, f"no decomposition: {type(exc).__name__}: {exc}"
+    fig = decomposition_figure(dec, {o: _label(o) for o in outs})
+    return fig, f"on the first {len(pts)} draws of the sweep ({len(dec.runs)} runs)"
+
+
 def _fmt(x) -> str:
     try:
         return f"{float(x):.4g}"
@@ -235,6 +310,7 @@ def SweepPage():
     treatment, set_treatment = solara.use_state(None)
     outcome, set_outcome = solara.use_state(None)
     parameter, set_parameter = solara.use_state(None)
+    show_dec, set_show_dec = solara.use_state(False)
 
     solara.Title("Coalition credibility: sweep")
     solara.Style(_STYLE)
@@ -246,8 +322,9 @@ def SweepPage():
               if ok else [])
     if ok:
         scenario = scenario if scenario in scenarios else scenarios[0]
-        baseline = baseline if baseline in policies else policies[0]
-        treatment = treatment if treatment in policies else policies[min(1, len(policies) - 1)]
+        default_b, default_t = default_pair(policies)
+        baseline = baseline if baseline in policies else default_b
+        treatment = treatment if treatment in policies else default_t
         outcome = outcome if outcome in outcomes else next(
             (o for o in HEADLINE if o in outcomes), outcomes[0])
         parameter = parameter if parameter in params else (params[0] if params else None)
@@ -255,6 +332,10 @@ def SweepPage():
         lambda: (_comparison(df, baseline, treatment, outcome, scenario) if ok
                  else (None, None, "")),
         [id(df), baseline, treatment, outcome, scenario])
+    dec_fig, dec_note = solara.use_memo(     # computed only on request (the checkbox)
+        lambda: (decomposition(df, folder, baseline, treatment, scenario, outcome)
+                 if ok and show_dec and baseline != treatment else (None, "")),
+        [id(df), baseline, treatment, scenario, outcome, show_dec])
     with solara.Sidebar():
         with solara.Card("Sweep"):
             solara.InputText("sweep folder", value=folder, on_value=set_folder,
@@ -311,5 +392,16 @@ def SweepPage():
             solara.FigureMatplotlib(parameter_figure(sub, outcome, parameter, baseline,
                                                      treatment), format="png",
                                     bbox_inches="tight", dpi=100)
-        with solara.Column():
-            RunOpener(sub, folder, outcome, _policies(baseline, treatment))
+        with solara.Column(classes=["coalition-fig", "coalition-sweep-frontier"]):
+            solara.FigureMatplotlib(frontier_figure(sub, outcome, baseline, treatment),
+                                    format="png", bbox_inches="tight", dpi=100)
+    with solara.Div(classes=["coalition-decompose"]):
+        solara.Checkbox(label=f"decompose the difference lever by lever (runs the walk on the "
+                              f"first {DECOMPOSITION_DRAWS} draws)", value=show_dec,
+                        on_value=set_show_dec)
+    if show_dec:
+        solara.Text(dec_note)
+        if dec_fig is not None:
+            with solara.Column(classes=["coalition-fig", "coalition-sweep-decomposition"]):
+                solara.FigureMatplotlib(dec_fig, format="png", bbox_inches="tight", dpi=100)
+    RunOpener(sub, folder, outcome, _policies(baseline, treatment))

@@ -47,10 +47,25 @@ DATA_GROUPS: dict[str, type] = {
     "decision": DecisionConfig, "operations": OperationsConfig, "capacity": CapacityConfig,
     "grievance": GrievanceConfig,
 }
-GLOBAL_GROUPS = {"experiment": SweepRootConfig}
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamsFile:
+    """A named parameter set (``configs/params/<name>.yaml``, e.g. a calibration's posterior
+    medians): values of the rule groups only (not the policy, the scenario or the sweep)."""
+
+    trust: TrustConfig = dataclasses.field(default_factory=TrustConfig)
+    decision: DecisionConfig = dataclasses.field(default_factory=DecisionConfig)
+    operations: OperationsConfig = dataclasses.field(default_factory=OperationsConfig)
+    capacity: CapacityConfig = dataclasses.field(default_factory=CapacityConfig)
+    grievance: GrievanceConfig = dataclasses.field(default_factory=GrievanceConfig)
+
+
+GLOBAL_GROUPS = {"experiment": SweepRootConfig, "params": ParamsFile}
 FILE_GROUPS = (*DATA_GROUPS, *GLOBAL_GROUPS)
 INSTANTIATE_KEYS = ("_target_", "_args_", "_partial_", "_recursive_", "_convert_")
-TOP_LEVEL = tuple(f.name for f in dataclasses.fields(SweepRootConfig)) + ("hydra", "experiment")
+TOP_LEVEL = tuple(f.name for f in dataclasses.fields(SweepRootConfig)) + ("hydra", "experiment",
+                                                                         "params")
 _PACKAGE = re.compile(r"^\s*#\s*@package\b[ \t]*(\S*)", re.M)
 _RESOLVER = re.compile(r"\$\{\s*([A-Za-z_][\w.\-]*)\s*:")
 

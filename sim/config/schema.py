@@ -570,6 +570,8 @@ class SweepConfig:
     chunk_size: int = 1000
     trajectories: bool = False
     progress: str = "auto"
+    # false: submit the chunks and return (hydra/launcher=slurm only; docs/cluster.md)
+    wait: bool = True
 
 
 @dataclass(frozen=True)

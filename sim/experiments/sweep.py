@@ -3,6 +3,9 @@
     python -m sim.sweep experiment=smoke                        # the basic launcher, in-process
     python -m sim.sweep experiment=smoke hydra/launcher=cores   # joblib on the local cores
     python -m sim.sweep experiment=smoke hydra/launcher=slurm   # a SLURM cluster (docs/cluster.md)
+    python -m sim.sweep experiment=smoke hydra/launcher=slurm sweep.wait=false   # submit and exit;
+    python -m sim.watch sweeps/smoke --follow; python -m sim.collect sweeps/smoke  # ... later
+    python -m sim.sweep experiment=smoke hydra/launcher=dask_local   # a Dask cluster
 
 Arguments are Hydra overrides of ``configs/sweep.yaml`` (the base run configuration and ``sweep.*``);
 those starting with ``hydra`` go to the multirun (launcher and its options). The command:
@@ -12,7 +15,8 @@ those starting with ``hydra`` go to the multirun (launcher and its options). The
    manifest: design, resolved configs and their hash, versions, git commit) and ``design/``;
 3. launches a Hydra multirun of :mod:`sim.experiments.chunk` over the chunks not yet complete (so re-running the
    same command after an interruption runs only what is missing);
-4. shows progress (runs done, runs/s, time left), then writes ``sweep_summary.json`` (machine
+4. shows progress (a bar on a terminal; in logs a line per completed chunk and at least every 10 s:
+   runs done, runs/s, time left), then writes ``sweep_summary.json`` (machine
    readable) and ``summary.parquet`` (all runs, via :mod:`sim.collect`).
 
 Resume verifies (:mod:`sim.experiments.verify`): the folder's ``sweep.json`` records the code's and
@@ -51,7 +55,7 @@ from sim.experiments.verify import (CHUNK_LOCK, MANIFEST, SWEEP_LOCK, afresh, ch
 __all__ = ["plan", "prepare", "launch", "run_sweep", "main", "Sweep", "SweepInterrupted"]
 SWEEPS_ROOT = Path("sweeps")
 # sweep options that may change between the first run and a resume (they change no result)
-RESUMABLE_OPTIONS = ("dir", "progress")
+RESUMABLE_OPTIONS = ("dir", "progress", "wait")
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -104,9 +108,24 @@ def _split_args(args):
     return cfg_args, hydra_args
 
 
-def plan(overrides=()) -> Sweep:
-    """Compose and validate a sweep and sample its design. Raises :class:`ConfigError`."""
-    raw = OmegaConf.to_container(compose_raw("sweep", list(overrides)))
+def config_dirs(hydra_overrides=()) -> list[str]:
+    """The folders of user config files named by ``hydra.searchpath=[file://<folder>,...]``."""
+    dirs = []
+    for a in hydra_overrides:
+        if a.startswith("hydra.searchpath="):
+            for item in a.partition("=")[2].strip("[]").split(","):
+                item = item.strip().strip("'\"")
+                if item:
+                    dirs.append(item[len("file://"):] if item.startswith("file://") else item)
+    return dirs
+
+
+def plan(overrides=(), *, config_dirs=()) -> Sweep:
+    """Compose and validate a sweep and sample its design. Raises :class:`ConfigError`.
+
+    ``config_dirs``: folders of user config files (``<folder>/scenario/<name>.yaml``), as given
+    by ``hydra.searchpath=[file://<folder>]`` on the command line."""
+    raw = OmegaConf.to_container(compose_raw("sweep", list(overrides), config_dirs=config_dirs))
     sweep_node = raw.pop("sweep")
     schema = writable(OmegaConf.structured(SweepConfig))
     try:
@@ -123,7 +142,8 @@ def plan(overrides=()) -> Sweep:
             configs[name] = base
         else:
             other = OmegaConf.to_container(
-                compose_raw("sweep", [f"scenario={name}", *scenario_overrides]))
+                compose_raw("sweep", [f"scenario={name}", *scenario_overrides],
+                            config_dirs=config_dirs))
             other.pop("sweep")
             other = to_config(other)
             configs[name] = dataclasses.replace(base, scenario=other.scenario)
@@ -206,6 +226,9 @@ def prepare(sweep: Sweep) -> list[int]:
     return [k for k in range(len(sweep.chunks)) if not is_done(d, k)]
 
 
+LOG_EVERY = 10.0  # seconds between progress lines off a terminal, at most
+
+
 class _Progress:
     """Progress of a sweep: a bar on a terminal, a plain line now and then in logs (CI)."""
 
@@ -228,11 +251,12 @@ class _Progress:
             self.bar.update(done_runs - self.done)
         elif self.mode == "log":
             now = time.monotonic() - self.t0
-            if final or now - self.last_log >= 30.0:
+            # a line whenever a chunk completes, and at least every LOG_EVERY seconds
+            if final or done_runs != self.done or now - self.last_log >= LOG_EVERY:
                 rate = (done_runs - self.start_done) / max(now, 1e-9)
                 left = (self.total - done_runs) / rate if rate > 0 else math.inf
                 print(f"[{self.sweep.config.name}] {done_runs}/{self.total} runs, "
-                      f"{rate:.0f} runs/s, {'?' if math.isinf(left) else f'{left:.0f} s'} left",
+                      f"{rate:.3g} runs/s, {'?' if math.isinf(left) else f'{left:.0f} s'} left",
                       file=sys.stderr, flush=True)
                 self.last_log = now
         self.done = done_runs
@@ -280,13 +304,78 @@ def _lock_sweep(d: Path) -> FileLock:
                           "this command to resume") from None
 
 
+SUBMITTED = "submitted.json"   # job ids of SLURM submissions (hydra_plugins/coalition_launchers)
+DETACHABLE_LAUNCHERS = ("slurm",)
+
+
+def _chunk_of(overrides) -> int | None:
+    for o in overrides:
+        if o.startswith("chunk="):
+            return int(o.split("=", 1)[1])
+    return None
+
+
+def slurm_queued(d: Path) -> dict[int, str]:
+    """Chunks of the sweep in ``d`` whose SLURM job (recorded in ``submitted.json``) is still
+    queued or running, as ``{chunk: job id}``; empty without a record or without ``squeue``."""
+    import subprocess
+
+    rec = Path(d) / SUBMITTED
+    if not rec.exists():
+        return {}
+    try:
+        subs = json.loads(rec.read_text())["submissions"]
+        jobs = {j["job_id"]: _chunk_of(j["overrides"]) for s in subs for j in s["jobs"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    try:
+        out = subprocess.run(["squeue", "--noheader", "--array", "--me", "--format=%i"],
+                             capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    if out.returncode != 0:
+        return {}
+    live = set(out.stdout.split())
+    return {k: jid for jid, k in jobs.items() if jid in live and k is not None}
+
+
+def _launcher_name(hydra_args) -> str | None:
+    for a in hydra_args:
+        if a.startswith("hydra/launcher="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def submit(sweep: Sweep, todo: list[int], hydra_args) -> dict:
+    """Submit the chunks not yet done nor queued, and return without waiting (``sweep.wait=false``)."""
+    queued = slurm_queued(sweep.dir)
+    new = [k for k in todo if k not in queued]
+    code = launch(sweep, new, [*hydra_args, "hydra.launcher.wait=false"]) if new else 0
+    return {"name": sweep.config.name, "dir": str(sweep.dir), "status": "submitted",
+            "runs_total": sweep.n_runs, "runs_done": _done_runs(sweep),
+            "chunks_total": len(sweep.chunks), "chunks_submitted_now": new,
+            "chunks_already_queued": sorted(queued), "launcher_exit_code": code}
+
+
 def run_sweep(overrides=(), *, progress: str | None = None) -> dict:
-    """Plan, prepare, launch and report a sweep; returns the machine-readable summary."""
+    """Plan, prepare, launch and report a sweep; returns the machine-readable summary.
+
+    With ``sweep.wait=false`` (and ``hydra/launcher=slurm``) it submits the chunks still to do and
+    returns at once (status ``submitted``); ``python -m sim.watch`` follows the sweep and
+    ``python -m sim.collect`` gathers it when complete."""
     cfg_args, hydra_args = _split_args(list(overrides))
-    sweep = plan(cfg_args)
+    dirs = config_dirs(hydra_args)
+    hydra_args = [a for a in hydra_args if not a.startswith("hydra.searchpath=")]
+    sweep = plan(cfg_args, config_dirs=dirs)
+    if not sweep.config.wait and _launcher_name(hydra_args) not in DETACHABLE_LAUNCHERS:
+        raise ConfigError(f"sweep.wait=false needs a launcher whose jobs outlive this command "
+                          f"(allowed: {', '.join('hydra/launcher=' + n for n in DETACHABLE_LAUNCHERS)}"
+                          f"; got {'hydra/launcher=' + (_launcher_name(hydra_args) or 'basic')})")
     lock = _lock_sweep(sweep.dir)
     try:
         todo = prepare(sweep)
+        if not sweep.config.wait:
+            return submit(sweep, todo, hydra_args)
         t0 = time.monotonic()
         bar = _Progress(sweep, progress or sweep.config.progress, _done_runs(sweep))
         stop = threading.Event()
@@ -374,6 +463,14 @@ def main(argv=None) -> int:
               f"{exc.strerror or exc}; allowed: a writable sweep.dir with free space (re-running "
               "the same command resumes)", file=sys.stderr)
         return 2
+    if s["status"] == "submitted":
+        new, old = s["chunks_submitted_now"], s["chunks_already_queued"]
+        print(f"sweep {s['name']}: {s['runs_done']}/{s['runs_total']} runs done; submitted "
+              f"{len(new)} chunk(s) now, {len(old)} still queued or running from before "
+              f"-> {s['dir']}")
+        print(f"this command may exit; the jobs run on. Watch: python -m sim.watch {s['dir']} "
+              f"--follow; when complete: python -m sim.collect {s['dir']}")
+        return 0 if s["launcher_exit_code"] == 0 else 1
     rate = s["runs_per_second"]
     print(f"sweep {s['name']}: {s['runs_done']}/{s['runs_total']} runs in {s['chunks_total']} "
           f"chunks ({s['chunks_run_now']} run now, {s['seconds']:.1f} s"

@@ -264,6 +264,12 @@ def test_sweep_page_outcome_and_open_a_run(server, page, sweep_dir):
                       "the figures to change with the outcome")
     shot(page, "06-sweep-final-trust.png")
 
+    # the frontier is shown; the decomposition runs on request
+    page.locator(".coalition-sweep-frontier img").wait_for()
+    page.locator(".coalition-decompose").get_by_text("decompose the difference").click()
+    page.locator(".coalition-sweep-decomposition img").wait_for(timeout=120_000)
+    shot(page, "06b-sweep-decomposition.png")
+
     # open one run of the sweep in the explorer: same config and seed, so the same numbers
     runs = collect(sweep_dir)
     run_id = int(runs["run_id"].iloc[5])
