@@ -155,8 +155,8 @@ def test_abc_smc_recovers_a_known_parameter(tmp_path):
     """Recovery on synthetic data (small enough for CI). One synthetic history is one draw of
     the model's noise, and a 90% interval misses the truth one time in ten; so three synthetic
     histories (seeds 5, 6, 7): the truth inside the 90% interval in at least two (a calibrated
-    method misses two or more with probability 0.03), every interval narrower than the prior's,
-    and the adaptive threshold falling in every fit."""
+    method misses two or more with probability 0.03) and every interval narrower than the
+    prior's."""
     inside = []
     for seed in (5, 6, 7):
         spec = make_spec(tmp_path, seed=seed, smc={"population": 80, "generations": 3,
@@ -167,7 +167,8 @@ def test_abc_smc_recovers_a_known_parameter(tmp_path):
         assert rec["width_ratio"] < 0.8, rec                     # learned, not just inside
         assert res.fit.summary["contraction"].iloc[0] > 0.3
         assert list(res.fit.generations["t"]) == [0, 1, 2]
-        assert (np.diff(res.fit.generations["epsilon"].to_numpy()) < 0).all()
+        # (the thresholds are not compared across generations: the adaptive distance rescales
+        # its weights every generation, so successive epsilons are on different scales)
     assert sum(inside) >= 2, inside
     for f in ("posterior.csv", "posterior_summary.csv", "correlations.csv", "predictive.csv",
               "recovery.csv", "diagnostics.json", "fit.png", "posterior.png", "fit.db"):
