@@ -114,6 +114,8 @@ LEVERS: tuple[Lever, ...] = (
     )),
     Lever("demand", "burden-sharing demand", (
         Field("demand", "strength of the burden-sharing demand on allies", "0-1"),
+        Field("conditionality", "how far the lead ties its own presence to the demand being met "
+              "(leverage)", "0-1"),
     )),
     Lever("stance", "declared stance", (
         Field("stance", "declared stance toward allies on taking office (1: 'America is back', "
