@@ -274,7 +274,7 @@ def test_params_yaml_is_the_posterior_median():
 
 # ------------------------------------------------------------------------- recovery, shipped
 
-LEARNED = {"sahel": ("decision.max_share", "decision.noise_scale"),
+LEARNED = {"sahel": ("decision.max_share", "operations.threat_growth"),
            "syria": ("decision.lead_exit_weight", "decision.noise_scale"),
            "pew": ("trust.keep_weight", "trust.forgetting_country_bad")}
 
