@@ -311,16 +311,9 @@ def announcements(runs: int = 200, overrides=()) -> list[PatternResult]:
 
 
 def _members_over_time(cfg, runs, seed=11):
-    """Run ``cfg`` and keep every step's membership (T + 1, R, M, N) and contributions."""
-    e = Ensemble(cfg, seeds=seed, runs=range(runs))
-    member, contribution = [e.state.allies.member.copy()], [e.state.allies.contribution.copy()]
-    active = [e.state.missions.active.copy()]
-    while e.state.step < e.world.horizon:
-        e.step()
-        member.append(e.state.allies.member.copy())
-        contribution.append(e.state.allies.contribution.copy())
-        active.append(e.state.missions.active.copy())
-    return e, np.array(member), np.array(contribution), np.array(active)
+    """Run ``cfg`` and keep every step's membership (T + 1, R, M, N), contributions and activity
+    (:func:`_voluntary_histories` without the exits)."""
+    return _voluntary_histories(cfg, runs, seed)[:4]
 
 
 def filling_the_gap(runs: int = 200, overrides=()) -> list[PatternResult]:
