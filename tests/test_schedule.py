@@ -118,7 +118,7 @@ def test_allies_leave_when_the_departed_share_passes_their_threshold():
     members = state.allies.member.copy()
     policy = setup.policy(state)
     sch.lead_acts(state, setup=setup, policy=policy)
-    sch.expect(state, setup=setup)                      # allies see the lead gone
+    sch.expect(state, setup=setup, policy=policy)                      # allies see the lead gone
     assert (state.allies.expected[0][~state.missions.is_core[0, :, 0]] == 0.0).all()
     peers = np.zeros(state.allies.member.shape)
     d = sch.decide(state, setup=setup, policy=policy, peers=peers)
@@ -200,10 +200,14 @@ def test_expected_presence_closed_form():
 
 
 def _expected_presence_by_sum(current, announced, a, pledged, u, honesty, trust, trust_country,
-                              e, horizon, *, trust_weight, reversal_risk, max_horizon):
+                              e, horizon, *, trust_weight, reversal_risk, max_horizon, plan=()):
     """The expectation rule's defining sum, month by month (the oracle for its closed form)."""
+    from sim.rules.policies import planned_fraction
     k = np.arange(1, max_horizon + 1, dtype=np.float64).reshape((-1,) + (1,) * np.ndim(current))
-    planned = np.where(k >= a, announced, current)
+    path = (sum(w * planned_fraction(s + k, cut_rate=c, floor=f) for w, s, c, f in plan)
+            if plan else current + 0.0 * k)
+    ratio = np.where(current > 0, announced / np.where(current > 0, current, 1.0), 1.0)
+    planned = np.where(k >= a, path * ratio, path)
     doubted = (1.0 - trust_weight * (1.0 - trust)) * planned
     believed = np.where(k <= u, honesty * pledged + (1.0 - honesty) * doubted, doubted)
     durable = np.where(k > e, 1.0 - reversal_risk * (1.0 - trust_country), 1.0)
@@ -220,3 +224,41 @@ def test_the_closed_form_of_expected_presence_equals_its_sum():
     kw = dict(trust_weight=0.3, reversal_risk=0.5, max_horizon=36)
     assert np.allclose(expected_presence(*args, **kw), _expected_presence_by_sum(*args, **kw),
                        rtol=0, atol=1e-12)
+
+
+def test_the_closed_form_with_a_handover_plan_equals_its_sum():
+    """A plan of two parts (troops and enablers), each cut at its own rate down to its floor from
+    wherever the handover stands: open for some months, opening later, or not in sight."""
+    from sim.rules.expectations import expected_presence
+    from sim.rules.policies import planned_fraction
+    g = np.random.default_rng(5)
+    n = 5000
+    start = np.where(g.random(n) < 0.2, -1e9, g.integers(-40, 60, n).astype(float))
+    rates = [np.where(g.random(n) < 0.2, 0.0, g.random(n) * 0.2) for _ in range(2)]
+    floors = [np.where(g.random(n) < 0.2, 0.0, g.random(n)) for _ in range(2)]
+    weights = [g.random(n) * 0.5, g.random(n) * 0.5]
+    now = np.maximum(start, -1)
+    current = sum(w * planned_fraction(now, cut_rate=c, floor=f)
+                  for w, c, f in zip(weights, rates, floors))
+    plan = tuple((w, start, c, f) for w, c, f in zip(weights, rates, floors))
+    args = (current, current * g.random(n), g.integers(1, 45, n),
+            g.random(n) * (g.random(n) < 0.5), g.integers(0, 40, n), g.random(n), g.random(n),
+            g.random(n), g.integers(1, 50, n), g.integers(1, 37, n))
+    kw = dict(trust_weight=0.3, reversal_risk=0.5, max_horizon=36, plan=plan)
+    assert np.allclose(expected_presence(*args, **kw), _expected_presence_by_sum(*args, **kw),
+                       rtol=0, atol=1e-12)
+
+
+def test_a_scheduled_handover_lowers_expected_presence_before_the_first_cut():
+    """Immediate burden sharing schedules its cuts; with the plan read, members expect less
+    presence than the current level already in the month before the cuts begin; with
+    ``mechanisms.plan=0`` they expect the current level to hold."""
+    def expected_first_month(extra):
+        _, setup, state = _setup(["policy=immediate_burden_sharing", "policy.cut_start=3",
+                                  "decision.reversal_risk=0", *extra], runs=2)
+        sch.advance(state, setup)
+        j = setup.world.mission_names.index("stabilisation")
+        return state.allies.expected[:, j].mean(), state.lead.level[:, j].mean()
+    seen, level = expected_first_month([])
+    hidden, _ = expected_first_month(["mechanisms.plan=0"])
+    assert seen < hidden - 0.02

@@ -240,6 +240,8 @@ class MechanismsConfig:
     peers: float = param(1.0, 0.0, 1.0, "the pull of network neighbours that are members")
     expectations: float = param(1.0, 0.0, 1.0, "expectations that look ahead: 0 is myopic "
                                 "(allies read only the lead's current action)")
+    plan: float = param(1.0, 0.0, 1.0, "the policy's own schedule (a handover's cuts) read by "
+                        "allies as announced: 0 hides it (they see each cut when it comes)")
     commitment: float = param(1.0, 0.0, 1.0, "decisions as commitments: the re-entry cost, the "
                               "minimum absence and election exits that last a term (0: an ally "
                               "may rejoin the next month at no cost)")

@@ -407,10 +407,11 @@ def consult(state: State, *, setup: Setup) -> None:
 
 # ------------------------------------------------------------------------------------- phase 5b
 
-def expect(state: State, *, setup: Setup) -> None:
+def expect(state: State, *, setup: Setup, policy) -> None:
     """Phase 5b: each ally's expected presence of the lead in each mission over its horizon
     (:func:`sim.rules.expectations.expected_presence`), from the lead's current action, an
-    announced withdrawal (scenario or impulsive), a pledge in force, honesty, trust and the lead's
+    announced withdrawal (scenario or impulsive), the policy's own schedule (a handover's cuts, read
+    as announced: :func:`_announced_plan`), a pledge in force, honesty, trust and the lead's
     electoral calendar. With ``mechanisms.expectations = 0`` allies are myopic: they expect the
     current action to last."""
     t = state.step + 1
@@ -433,6 +434,7 @@ def expect(state: State, *, setup: Setup) -> None:
                          np.where(impulsive, lead.pending - t + 1, never))
     in_force = lead.pledge_until >= t
     pledged = np.where(in_force & has_ref, np.minimum(lead.pledge_level / safe, 1.0), 0.0)
+    plan = _announced_plan(state, setup=setup, policy=policy, ref=safe, has_ref=has_ref)
     months_pledged = np.where(in_force, lead.pledge_until - t + 1, 0)
     t_dec = tr.decision_trust(a.trust, lead.enablers, press_weight=tp.press_weight)
     e = ex.months_to_next_election(t, period=w.lead_election_period,
@@ -440,8 +442,46 @@ def expect(state: State, *, setup: Setup) -> None:
     full = ex.expected_presence(
         current, announced, to_effect, pledged, months_pledged, mech.honesty * a.honesty, t_dec,
         a.trust_country, e, a.horizon, trust_weight=dp.trust_weight,
-        reversal_risk=dp.reversal_risk, max_horizon=setup.max_horizon)
+        reversal_risk=dp.reversal_risk, max_horizon=setup.max_horizon, plan=plan)
     a.expected = mech.expectations * full + (1.0 - mech.expectations) * current
+
+
+_NO_HANDOVER = -1e9          # "months into the handover" of a plan with no handover in sight
+
+
+def _announced_plan(state: State, *, setup: Setup, policy, ref, has_ref):
+    """The policy's own schedule as allies read it: two parts of the lead's presence, its troops
+    and its enablers, each following :func:`sim.rules.policies.planned_fraction` from where the
+    handover stands (open: ``t - open_step`` months in; scheduled by ``cut_start``: opening that
+    many months from now; opened by a capacity threshold not yet reached: not in sight). The cut
+    rates are scaled by ``mechanisms.plan`` (0: allies read no schedule, only the current presence
+    and what is announced or pledged)."""
+    t = state.step + 1
+    lead, tp = state.lead, setup.params.trust
+    share = setup.params.mechanisms.plan
+    months_in = t - lead.admin_start
+    scheduled = (policy.cut_start >= 0) & np.logical_not(lead.started) & state.missions.active
+    start = np.where(lead.started, t - lead.open_step,
+                     np.where(scheduled, months_in - policy.cut_start, _NO_HANDOVER))
+    start = start.astype(np.float64)
+    now = np.where(lead.started, t - lead.open_step, -1)
+    f_t = pol.planned_fraction(now, cut_rate=policy.troop_cut_rate, floor=policy.troop_floor)
+    f_e = pol.planned_fraction(now, cut_rate=policy.enabler_cut_rate,
+                               floor=policy.enabler_floor)
+    has_troops = lead.troops0 > 0.0
+    alpha = np.where(has_troops, tp.troop_weight, 0.0)
+    troop_now = alpha * np.where(has_troops, lead.troops / np.where(has_troops, lead.troops0,
+                                                                      1.0), 0.0)
+    enabler_now = (1.0 - alpha) * lead.enablers
+    raw = (troop_now + enabler_now) / ref
+    cap = np.where(raw > 1.0, 1.0 / np.where(raw > 1.0, raw, 1.0), 1.0)   # current = min(raw, 1)
+    scale = np.where(has_ref, cap / ref, 0.0)
+    w_t = scale * np.where(f_t > 0.0, troop_now / np.where(f_t > 0.0, f_t, 1.0), 0.0)
+    w_e = scale * np.where(f_e > 0.0, enabler_now / np.where(f_e > 0.0, f_e, 1.0), 0.0)
+    current = np.minimum(raw, 1.0) * np.where(has_ref, 1.0, 0.0)
+    return ((share * w_t, start, policy.troop_cut_rate, policy.troop_floor),
+            (share * w_e, start, policy.enabler_cut_rate, policy.enabler_floor),
+            ((1.0 - share) * current, _NO_HANDOVER, 0.0, 1.0))
 
 
 # ------------------------------------------------------------------------------------- phase 6
@@ -668,7 +708,7 @@ def advance(state: State, setup: Setup, events: Iterable[Event] = ()) -> MonthRe
     evidence = observe(state, setup=setup, policy=policy, moves=moves, peers=peers)
     update_trust(state, setup=setup, evidence=evidence)
     consult(state, setup=setup)
-    expect(state, setup=setup)
+    expect(state, setup=setup, policy=policy)
     decisions = decide(state, setup=setup, policy=policy, peers=peers)
     attacks = resolve_missions(state, setup=setup, policy=policy)
     update_capacity(state, setup=setup, policy=policy, decisions=decisions)

@@ -285,7 +285,7 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
     state = State(allies=allies, lead=lead, missions=missions, month=Month.empty(r, m, n))
     refresh_trust(state, setup=setup)
     assess_missions(state, setup=setup)
-    expect(state, setup=setup)
+    expect(state, setup=setup, policy=setup.policy(state))
     return state
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["expected_presence", "months_to_next_election"]
+__all__ = ["expected_presence", "months_to_next_election", "plan_sum"]
 
 
 def months_to_next_election(step, *, period, phase):
@@ -19,14 +19,38 @@ def months_to_next_election(step, *, period, phase):
     return np.remainder(phase - step - 1, period) + 1
 
 
+def plan_sum(lo, hi, horizon, start, *, rate, floor):
+    """Sum over the months ``k`` in ``[lo, hi]`` and in ``[1, H]`` of a handover plan's fraction.
+
+    The plan keeps ``f(x) = max(F, 1 - c * max(x, 0))`` of its effort ``x`` months into the
+    handover (:func:`sim.rules.policies.planned_fraction`); month ``k`` of the ally's horizon is
+    ``x = s + k`` months into it (``s < 0``: the handover opens ``-s`` months from now). The sum
+    has a closed form: ``f`` is 1 up to ``x = 0``, linear to ``x_F = floor((1 - F) / c)``, then
+    ``F``.
+    """
+    h = np.asarray(horizon, dtype=np.float64)
+    k1, k2 = np.maximum(lo, 1.0), np.minimum(hi, h)
+    count = np.maximum(k2 - k1 + 1.0, 0.0)
+    x1, x2 = start + k1, start + k2
+    rate = np.asarray(rate, dtype=np.float64)
+    steep = rate > 0.0
+    x_floor = np.where(steep, np.floor((1.0 - floor) / np.where(steep, rate, 1.0)), 1e12)
+    n_full = np.clip(np.minimum(x2, 0.0) - x1 + 1.0, 0.0, count)
+    b1, b2 = np.maximum(x1, 1.0), np.minimum(x2, x_floor)
+    n_lin = np.clip(b2 - b1 + 1.0, 0.0, count - n_full)
+    lin = n_lin - rate * np.where(n_lin > 0.0, (b1 + b2) * n_lin / 2.0, 0.0)
+    return n_full + lin + floor * (count - n_full - n_lin)
+
+
 def expected_presence(current, announced, months_to_effect, pledged, months_pledged, honesty,
                       trust, trust_country, months_to_election, horizon, *, trust_weight,
-                      reversal_risk, max_horizon):
+                      reversal_risk, max_horizon, plan=()):
     """Expected presence of the lead in a mission over the ally's horizon, in [0, 1].
 
     Equation, for the months ``k = 1..H`` of the ally's horizon::
 
-        planned_k = A  if k >= a (an announced level A from month a), else c (the current presence)
+        p_k = sum_i w_i * f_i(s_i + k)        the lead's own plan (c, the current presence, if none)
+        planned_k = p_k * A / c  if k >= a (an announced level A from month a), else p_k
         doubted_k = (1 - w_T * (1 - T)) * planned_k
         E_k = H_o * P + (1 - H_o) * doubted_k         if k <= u (a pledge P for u more months)
             = doubted_k                               otherwise
@@ -34,12 +58,16 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
                   = 1                                  otherwise
         E = mean_k(E_k * durable_k)
 
-    Presences are shares of the lead's full action level. An announced withdrawal counts as it is
-    said (allies take bad news at its word); doubt about the lead's record discounts what it plans;
-    a pledge replaces that doubt only as far as the lead's honesty ``H_o`` is believed (Sartori
-    2002), so after a reversal the same pledge raises the expectation by less. ``rho`` is the chance that a new administration reverses a commitment, discounted by
-    country trust ``T_C`` (structural belief in the lead's durability); ``w_T`` how far doubt about
-    the lead's record (``1 - T``) becomes expected absence.
+    Presences are shares of the lead's full action level. The lead's plan is its policy's declared
+    schedule (a handover's cuts of troops and enablers, ``f_i`` as in
+    :func:`sim.rules.policies.planned_fraction`): a policy says what it will do, so allies read its
+    schedule as announced (issue 11: "a scheduled handover" is a planned, announced act). An
+    announced withdrawal counts as it is said (allies take bad news at its word); doubt about the
+    lead's record discounts what it plans; a pledge replaces that doubt only as far as the lead's
+    honesty ``H_o`` is believed (Sartori 2002), so after a reversal the same pledge raises the
+    expectation by less. ``rho`` is the chance that a new administration reverses a commitment,
+    discounted by country trust ``T_C`` (structural belief in the lead's durability); ``w_T`` how
+    far doubt about the lead's record (``1 - T``) becomes expected absence.
 
     Args:
         current: c in [0, 1], the lead's presence now.
@@ -55,29 +83,43 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
         trust_weight: w_T in [0, 1].
         reversal_risk: rho in [0, 1].
         max_horizon: the largest horizon of any ally (int; kept for the brute-force form).
+        plan: the lead's schedule as parts ``(w_i, s_i, c_i, F_i)``: weight (presence at full
+            strength of the part), months into the handover now (``s_i``; very negative: no
+            handover in sight), cut per month and floor. Empty: the current presence holds. The
+            parts should give ``c`` at ``k = 0``.
 
     Sources: the essay ("raise questions about the durability of some of our actions"); Sartori
     (2002) on the value of a reputation for honesty; Tago (2009) and the Pew series on
     administrations (docs/references.md).
     """
-    # The sum over k has a closed form: every factor is piecewise constant in k, so it is a sum of
-    # counts of months in ranges (``tests/test_schedule.py`` checks it against the sum itself).
+    # The sum over k has a closed form: every factor is piecewise constant in k and the plan is
+    # piecewise linear, so it is a sum over ranges of months (``tests/test_schedule.py`` checks it
+    # against the sum itself).
     h = np.asarray(horizon, dtype=np.float64)
     e = np.asarray(months_to_election, dtype=np.float64)
     u = np.asarray(months_pledged, dtype=np.float64)
     a = np.minimum(np.asarray(months_to_effect, dtype=np.float64), h + 1.0)
     q = reversal_risk * (1.0 - trust_country)             # the discount after the election
     w = 1.0 - trust_weight * (1.0 - trust)                # doubt about the lead's record
+    current = np.asarray(current, dtype=np.float64)
 
     def n(lo, hi):                                         # months k in [lo, hi] and in [1, H]
         return np.maximum(np.minimum(hi, h) - np.maximum(lo, 1.0) + 1.0, 0.0)
 
-    def doubted_from(lo):           # sum over k = lo..H of durable_k * (1 - H_o * pledged_k)
-        late = np.maximum(lo, e + 1.0)
-        return (n(lo, h) - q * n(late, h)
-                - honesty * (n(lo, u) - q * n(late, u)))
+    if plan:
+        def path(lo, hi):                                  # sum of p_k over those months
+            return sum(wi * plan_sum(lo, hi, h, si, rate=ci, floor=fi)
+                       for wi, si, ci, fi in plan)
+    else:
+        def path(lo, hi):
+            return current * n(lo, hi)
 
+    def doubted_from(lo):        # sum over k = lo..H of durable_k * (1 - H_o * pledged_k) * p_k
+        late = np.maximum(lo, e + 1.0)
+        return (path(lo, h) - q * path(late, h)
+                - honesty * (path(lo, u) - q * path(late, u)))
+
+    ratio = np.where(current > 0.0, announced / np.where(current > 0.0, current, 1.0), 1.0)
     pledge_part = honesty * pledged * (n(1.0, u) - q * n(e + 1.0, u))
-    total = pledge_part + w * (current * doubted_from(1.0)
-                               + (announced - current) * doubted_from(a))
+    total = pledge_part + w * (doubted_from(1.0) + (ratio - 1.0) * doubted_from(a))
     return total / np.maximum(h, 1.0)
