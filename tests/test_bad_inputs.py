@@ -88,6 +88,8 @@ RUN_CASES = [
     (["output.quiet=maybe"], "output.quiet=maybe"),
     (["scenario.allies.n=1.5"], "scenario.allies.n=1.5"),
     (["scenario.allies.n=0"], "the coalition is empty"),
+    (["scenario.lead.country_trust=1.5"], "scenario.lead.country_trust=1.5 is out of range"),
+    (["scenario.lead.country_trust=0"], "scenario.lead.country_trust=0.0 is out of range"),
     (["scenario.allies.capacity_min=0.9"], "capacity_min=0.9 exceeds"),
     (["scenario.missions.stabilisation.rsk=0.1"],
      "did you mean 'scenario.missions.stabilisation.risk'"),

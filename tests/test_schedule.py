@@ -193,10 +193,16 @@ def test_expected_presence_closed_form():
     assert expected_presence(1.0, 0.0, 99, 1.0, 12, 1.0, 0.6, 1.0, 99, 12, **kw) == 1.0
     assert expected_presence(1.0, 0.0, 99, 1.0, 12, 0.5, 0.6, 1.0, 99, 12, **kw) == \
         pytest.approx(0.9)
-    # after the lead's election (month 4 on), a reversal risk of 0.5 with country trust 0
+    # a half-believed announcement of an exit in month 7 takes off half of what it says
+    assert expected_presence(1.0, 0.0, 7, 0.0, 0, 0.5, 1.0, 1.0, 99, 12, **kw) == \
+        pytest.approx((6 + 6 * 0.5) / 12)
+    # after the lead's election (month 4 on), a reversal risk of 0.5 with country trust 0: a
+    # pledge is believed half as much (doubted presence 0.8 fills the rest) ...
     kw["reversal_risk"] = 0.5
-    assert expected_presence(1.0, 0.0, 99, 0.0, 0, 1.0, 1.0, 0.0, 3, 12, **kw) == \
-        pytest.approx((3 + 9 * 0.5) / 12)
+    assert expected_presence(1.0, 0.0, 99, 1.0, 12, 1.0, 0.6, 0.0, 3, 12, **kw) == \
+        pytest.approx((3 + 9 * (0.5 + 0.5 * 0.8)) / 12)
+    # ... and what the lead does, without a pledge, is not discounted
+    assert expected_presence(1.0, 0.0, 99, 0.0, 0, 1.0, 1.0, 0.0, 3, 12, **kw) == 1.0
 
 
 def _expected_presence_by_sum(current, announced, a, pledged, u, honesty, trust, trust_country,
@@ -206,12 +212,12 @@ def _expected_presence_by_sum(current, announced, a, pledged, u, honesty, trust,
     k = np.arange(1, max_horizon + 1, dtype=np.float64).reshape((-1,) + (1,) * np.ndim(current))
     path = (sum(w * planned_fraction(s + k, cut_rate=c, floor=f) for w, s, c, f in plan)
             if plan else current + 0.0 * k)
-    ratio = np.where(current > 0, announced / np.where(current > 0, current, 1.0), 1.0)
-    planned = np.where(k >= a, path * ratio, path)
+    said = np.where(current > 0, announced / np.where(current > 0, current, 1.0), 1.0)
+    planned = np.where(k >= a, path * (1.0 - honesty * (1.0 - said)), path)
     doubted = (1.0 - trust_weight * (1.0 - trust)) * planned
-    believed = np.where(k <= u, honesty * pledged + (1.0 - honesty) * doubted, doubted)
-    durable = np.where(k > e, 1.0 - reversal_risk * (1.0 - trust_country), 1.0)
-    return np.sum(believed * durable * np.where(k <= horizon, 1.0, 0.0), axis=0) / horizon
+    h = honesty * np.where(k > e, 1.0 - reversal_risk * (1.0 - trust_country), 1.0)
+    believed = np.where(k <= u, h * pledged + (1.0 - h) * doubted, doubted)
+    return np.sum(believed * np.where(k <= horizon, 1.0, 0.0), axis=0) / horizon
 
 
 def test_the_closed_form_of_expected_presence_equals_its_sum():
@@ -262,3 +268,13 @@ def test_a_scheduled_handover_lowers_expected_presence_before_the_first_cut():
     seen, level = expected_first_month([])
     hidden, _ = expected_first_month(["mechanisms.plan=0"])
     assert seen < hidden - 0.02
+
+
+def test_a_history_that_starts_in_mid_course_can_say_what_allies_think_of_the_country():
+    """``scenario.lead.country_trust`` sets the country stock at the start (with the weight of an
+    administration's stance); the leader stock still starts from the stance."""
+    _, _, default = _setup(["policy=impulsive"], runs=2)
+    _, _, given = _setup(["policy=impulsive", "scenario.lead.country_trust=0.5"], runs=2)
+    assert default.allies.trust_country.max() < 0.3           # the stance 0.15 alone
+    assert np.allclose(given.allies.trust_country, 0.5)
+    assert np.array_equal(given.allies.trust_leader, default.allies.trust_leader)

@@ -5,6 +5,7 @@ line naming the key, the value and what is allowed.
 
 from __future__ import annotations
 
+import math
 import re
 
 from sim.config.options import policy_names
@@ -241,6 +242,11 @@ def _check_network(s: ScenarioConfig) -> None:
                 raise ConfigError(f"scenario.network.edges[{j}]: unknown ally {name!r}")
     if s.lead.election_period < 1 or s.lead.election_phase < 0:
         raise ConfigError("scenario.lead: election_period must be >= 1 and election_phase >= 0")
+    c = s.lead.country_trust
+    if not (isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c)
+            and (c == -1.0 or 0.0 < c < 1.0)):
+        raise ConfigError(f"scenario.lead.country_trust={c!r} is out of range: allowed (0, 1), or "
+                          "-1 (from the administration's stance)")
 
 
 def _check_administrations(s: ScenarioConfig) -> None:

@@ -432,10 +432,13 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class LeadConfig:
-    """The lead nation's election calendar."""
+    """The lead nation's election calendar, and what allies think of the country at the start."""
 
     election_period: int = 48
     election_phase: int = 46
+    # allies' trust in the lead country at the start, for a history that starts in mid-course
+    # (a survey's favourable view of the country); -1: from the administration's stance alone
+    country_trust: float = -1.0
 
 
 @dataclass(frozen=True)

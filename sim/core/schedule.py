@@ -506,7 +506,8 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     own_left = a.weight * np.where(was & ~member, 1.0, 0.0)
     own_was = a.weight * np.where(was, 1.0, 0.0)
     left_weight = sum_allies(own_left) - own_left
-    peak_weight = sum_allies(own_was) - own_was
+    # ... but the coalition whose departed share it reads includes itself
+    peak_weight = sum_allies(own_was) - own_was + a.weight
     election = dec.is_election_month(t, a.election_period, a.election_phase) | mo.election
     # tied partners (network neighbours) that have been members, and those of them that left
     was_f = np.where(was, 1.0, 0.0)

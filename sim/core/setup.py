@@ -276,11 +276,19 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
         **{k: np.zeros((r, m, 1)) for k in ("effectiveness", "eff_without_lead", "troop_fraction",
                                              "enabler_fraction", "ally_enablers")})
     # the administration in office at the start is judged by its stance, like any newcomer; the
-    # country's record starts from the same evidence
+    # country's record starts from the same evidence, unless the scenario says what allies thought
+    # of the country at its start (a history that starts in mid-course)
+    weight = p.trust.stance_weight * drawn["exposure"]
     good, bad = tr.stance_evidence(setup.policy_value(lead.policy_index, "stance"),
-                                   stance_weight=p.trust.stance_weight * drawn["exposure"])
-    for name, value in (("r_leader", good), ("s_leader", bad), ("r_country", good),
-                        ("s_country", bad)):
+                                   stance_weight=weight)
+    c_good, c_bad = good, bad
+    if setup.world.country_trust > 0.0:
+        size = p.trust.prior_good + p.trust.prior_bad
+        c_good, c_bad = tr.evidence_for(setup.world.country_trust, weight,
+                                        prior_good=size * drawn["trust_prior"],
+                                        prior_bad=size * (1.0 - drawn["trust_prior"]))
+    for name, value in (("r_leader", good), ("s_leader", bad), ("r_country", c_good),
+                        ("s_country", c_bad)):
         setattr(allies, name, np.broadcast_to(value, (r, 1, n)).copy())
     state = State(allies=allies, lead=lead, missions=missions, month=Month.empty(r, m, n))
     refresh_trust(state, setup=setup)

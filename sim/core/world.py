@@ -59,6 +59,7 @@ class World:
     admin_cycle: tuple[int, ...]
     admin_p_change: float
     lead_election_period: int
+    country_trust: float                 # allies' trust in the lead country at the start (-1: none)
     lead_election_phase: int
 
     @property
@@ -212,6 +213,7 @@ def build_world(cfg: RunConfig) -> World:
         admin_mode=adm.mode, admin_schedule=schedule, admin_cycle=cycle,
         admin_p_change=float(adm.p_change),
         lead_election_period=s.lead.election_period, lead_election_phase=s.lead.election_phase,
+        country_trust=float(s.lead.country_trust),
     )
 
 

@@ -148,11 +148,13 @@ def departed_share(lead_level, lead_reference, left_weight, peak_weight, *, lead
     Equation::
 
         Q = w_L * (1 - min(1, l / l_ref)) + (1 - w_L) * ((1 - w_T') * W_left / W_peak
-                                                         + w_T' * n_left / n_peak)
+                                                         + w_T' * n_left / (n_peak + 1))
 
-    ``W_left`` is the size-weight of allies that were members and left, ``W_peak`` the weight of
-    every ally that has been a member; ``n_left / n_peak`` the same count among the ally's tied
-    partners (network neighbours: bilateral ties, shared units, regional blocs), and
+    ``W_left`` is the size-weight of the other allies that were members and left, ``W_peak`` the
+    weight of every ally that has been a member, the deciding ally included (the share of the
+    coalition's weight that has left: MODEL.md); ``n_left / (n_peak + 1)`` the same count in the
+    ally's tied group, itself and its tied partners (network neighbours: bilateral ties, shared
+    units, regional blocs), and
     ``w_T' = w_T`` where the ally has a tied partner that has been a member (else 0). "Other
     important countries are withdrawing ... no reason for us to stay"; "we will not stay without
     the Americans": ``w_L`` is large.
@@ -177,7 +179,7 @@ def departed_share(lead_level, lead_reference, left_weight, peak_weight, *, lead
     allies_gone = left_weight / np.maximum(peak_weight, 1e-12)
     has_ties = tied_peak > 0.0
     w_t = np.where(has_ties, tie_weight, 0.0)
-    tied_gone = np.where(has_ties, tied_left / np.where(has_ties, tied_peak, 1.0), 0.0)
+    tied_gone = np.where(has_ties, tied_left / (tied_peak + 1.0), 0.0)
     return (lead_exit_weight * lead_gone
             + (1.0 - lead_exit_weight) * ((1.0 - w_t) * allies_gone + w_t * tied_gone))
 

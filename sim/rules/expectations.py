@@ -50,24 +50,26 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
     Equation, for the months ``k = 1..H`` of the ally's horizon::
 
         p_k = sum_i w_i * f_i(s_i + k)        the lead's own plan (c, the current presence, if none)
-        planned_k = p_k * A / c  if k >= a (an announced level A from month a), else p_k
+        planned_k = p_k * (1 - H_o * (1 - A / c))  if k >= a (a level A announced from month a)
+                  = p_k                            otherwise
         doubted_k = (1 - w_T * (1 - T)) * planned_k
-        E_k = H_o * P + (1 - H_o) * doubted_k         if k <= u (a pledge P for u more months)
+        h_k = H_o * (1 - rho * (1 - T_C))  if k > e (after the lead's next election), else H_o
+        E_k = h_k * P + (1 - h_k) * doubted_k         if k <= u (a pledge P for u more months)
             = doubted_k                               otherwise
-        durable_k = 1 - rho * (1 - T_C)                if k > e (after the lead's next election)
-                  = 1                                  otherwise
-        E = mean_k(E_k * durable_k)
+        E = mean_k(E_k)
 
     Presences are shares of the lead's full action level. The lead's plan is its policy's declared
     schedule (a handover's cuts of troops and enablers, ``f_i`` as in
     :func:`sim.rules.policies.planned_fraction`): a policy says what it will do, so allies read its
-    schedule as announced (issue 11: "a scheduled handover" is a planned, announced act). An
-    announced withdrawal counts as it is said (allies take bad news at its word); doubt about the
-    lead's record discounts what it plans; a pledge replaces that doubt only as far as the lead's
-    honesty ``H_o`` is believed (Sartori 2002), so after a reversal the same pledge raises the
-    expectation by less. ``rho`` is the chance that a new administration reverses a commitment,
-    discounted by country trust ``T_C`` (structural belief in the lead's durability); ``w_T`` how
-    far doubt about the lead's record (``1 - T``) becomes expected absence.
+    schedule as announced (issue 11: "a scheduled handover" is a planned, announced act). Words
+    count as far as the lead's honesty ``H_o`` is believed (Sartori 2002): an announced withdrawal
+    lowers the expectation by ``H_o`` times what it says (a lead that has cried wolf is believed
+    less), and a pledge replaces doubt about the lead's record only as far as it is believed, so
+    after a reversal the same pledge raises the expectation by less. Durability: a pledge that
+    outlives the lead's next election is believed less by the chance ``rho`` that a new
+    administration reverses it, discounted by country trust ``T_C`` (structural belief in the
+    lead's durability); what the lead does and plans is not discounted, only what it promises.
+    ``w_T`` is how far doubt about the lead's record (``1 - T``) becomes expected absence.
 
     Args:
         current: c in [0, 1], the lead's presence now.
@@ -92,7 +94,7 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
     (2002) on the value of a reputation for honesty; Tago (2009) and the Pew series on
     administrations (docs/references.md).
     """
-    # The sum over k has a closed form: every factor is piecewise constant in k and the plan is
+    # The sum over k has a closed form: every weight is piecewise constant in k and the plan is
     # piecewise linear, so it is a sum over ranges of months (``tests/test_schedule.py`` checks it
     # against the sum itself).
     h = np.asarray(horizon, dtype=np.float64)
@@ -114,12 +116,12 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
         def path(lo, hi):
             return current * n(lo, hi)
 
-    def doubted_from(lo):        # sum over k = lo..H of durable_k * (1 - H_o * pledged_k) * p_k
+    def doubted_from(lo):        # sum over k = lo..H of (1 - h_k * pledged_k) * p_k
         late = np.maximum(lo, e + 1.0)
-        return (path(lo, h) - q * path(late, h)
-                - honesty * (path(lo, u) - q * path(late, u)))
+        return path(lo, h) - honesty * (path(lo, u) - q * path(late, u))
 
-    ratio = np.where(current > 0.0, announced / np.where(current > 0.0, current, 1.0), 1.0)
+    said = np.where(current > 0.0, announced / np.where(current > 0.0, current, 1.0), 1.0)
+    ratio = 1.0 - honesty * (1.0 - said)                 # an announcement, as far as believed
     pledge_part = honesty * pledged * (n(1.0, u) - q * n(e + 1.0, u))
     total = pledge_part + w * (doubted_from(1.0) + (ratio - 1.0) * doubted_from(a))
     return total / np.maximum(h, 1.0)

@@ -23,6 +23,7 @@ __all__ = [
     "update_damage",
     "reset_leader_stock",
     "stance_evidence",
+    "evidence_for",
 ]
 
 
@@ -212,6 +213,22 @@ def stance_evidence(stance, *, stance_weight):
     Renshon, Dafoe & Huth (2018) on leader-specific reputations.
     """
     return stance_weight * stance, stance_weight * (1.0 - stance)
+
+
+def evidence_for(trust, weight, *, prior_good, prior_bad):
+    """Good and bad evidence of total ``weight`` that give a stock the trust ``trust``.
+
+    Equation: ``r + s = W`` and ``(r + a) / (W + a + b) = x`` (:func:`beta_trust`), so
+    ``r = x (W + a + b) - a``, clipped to ``[0, W]`` (a prior far from ``x`` with little evidence
+    cannot reach it), ``s = W - r``.
+
+    Args:
+        trust: x in (0, 1), the trust to start from (a survey's favourable view of the country).
+        weight: W >= 0, the evidence it stands for (as much as an administration's stance).
+        prior_good, prior_bad: the stock's prior (a, b > 0).
+    """
+    r = np.clip(trust * (weight + prior_good + prior_bad) - prior_good, 0.0, weight)
+    return r, weight - r
 
 
 def reset_leader_stock(r_country, s_country, stance_good, stance_bad, *, carry):
