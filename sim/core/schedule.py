@@ -502,12 +502,15 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     member_f = np.where(member, 1.0, 0.0)
     n_members = sum_allies(member_f)
     effort_sum = sum_allies(member_f * a.effort)
-    # the departed share an ally reads leaves out its own exit (so it can come back)
-    own_left = a.weight * np.where(was & ~member, 1.0, 0.0)
-    own_was = a.weight * np.where(was, 1.0, 0.0)
+    # each ally weighs in a mission's departed share by what it can bring to that mission (its
+    # deployable force there: its contingent where the scenario gives one)
+    weight = a.reach / np.maximum(sum_allies(a.reach), 1e-12)
+    # the departed share an ally reads leaves out its own exit (so it can come back) ...
+    own_left = weight * np.where(was & ~member, 1.0, 0.0)
+    own_was = weight * np.where(was, 1.0, 0.0)
     left_weight = sum_allies(own_left) - own_left
     # ... but the coalition whose departed share it reads includes itself
-    peak_weight = sum_allies(own_was) - own_was + a.weight
+    peak_weight = sum_allies(own_was) - own_was + weight
     election = dec.is_election_month(t, a.election_period, a.election_phase) | mo.election
     # tied partners (network neighbours) that have been members, and those of them that left
     was_f = np.where(was, 1.0, 0.0)
