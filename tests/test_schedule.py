@@ -278,3 +278,25 @@ def test_a_history_that_starts_in_mid_course_can_say_what_allies_think_of_the_co
     assert default.allies.trust_country.max() < 0.3           # the stance 0.15 alone
     assert np.allclose(given.allies.trust_country, 0.5)
     assert np.array_equal(given.allies.trust_leader, default.allies.trust_leader)
+
+
+def test_a_mission_backed_by_another_gets_riskier_when_that_one_ends():
+    """``sahel``: MINUSMA's risk rises by its ``support_risk`` the month Barkhane's mandate ends
+    (2022-11, step 100), and not with ``mechanisms.support=0`` or with Barkhane's mandate
+    extended."""
+    from sim.drivers.ensemble import Ensemble
+
+    def minusma_risk(extra):
+        e = Ensemble(compose(["scenario=sahel", *extra]), seeds=1, runs=[0])
+        j = list(e.world.mission_names).index("minusma")
+        risks = []
+        while e.state.step < 101:
+            e.step()
+            risks.append(float(e.state.missions.risk[0, j, 0]))
+        return risks[98], risks[99]                     # after steps 99 and 100
+    before, after = minusma_risk([])
+    assert before == pytest.approx(0.2)                  # 0.1 and the junta's two turns
+    assert after == pytest.approx(before + 0.05)
+    assert minusma_risk(["mechanisms.support=0"]) == pytest.approx((before, before))
+    assert minusma_risk(["scenario.missions.barkhane.mandate_end=2023-06"]) == \
+        pytest.approx((before, before))

@@ -212,6 +212,12 @@ def _check_missions(s: ScenarioConfig) -> None:
             if m.mandate_end is None:
                 raise ConfigError(f"{mp}.successor={m.successor!r} needs a mandate_end (the date "
                                   "the successor takes over)")
+        if m.support is not None and (m.support not in s.missions or m.support == name):
+            raise ConfigError(f"{mp}.support={m.support!r} is not another mission of the "
+                              f"scenario (known: {', '.join(s.missions)})")
+        if m.support is None and m.support_risk > 0.0:
+            raise ConfigError(f"{mp}.support_risk={m.support_risk!r} needs a support (the mission "
+                              "whose end adds it)")
         if m.renewal is not None and m.mandate_end is not None and \
                 step_of(s, m.renewal, mp) >= step_of(s, m.mandate_end, mp):
             raise ConfigError(f"{mp}.renewal={m.renewal!r} is not before its "

@@ -251,6 +251,8 @@ class MechanismsConfig:
                                 "every reaction function slopes upward or is flat)")
     ties: float = param(1.0, 0.0, 1.0, "exits of tied partners weigh more than strangers' (0: "
                         "only the coalition-wide departed share)")
+    support: float = param(1.0, 0.0, 1.0, "a mission backed by another gets riskier when that one "
+                           "ends (missions.<m>.support_risk; 0: no mission backs another)")
 
 
 @dataclass(frozen=True)
@@ -416,6 +418,11 @@ class MissionSpec:
                                 "(0: one renewal decision)", unit="months")
     successor: Optional[str] = None
     framework: Optional[str] = None
+    # another mission whose forces back this one up (air cover, quick reaction, medical
+    # evacuation); when it ends, this mission's casualty risk rises by support_risk
+    support: Optional[str] = None
+    support_risk: float = param(0.0, 0.0, 1.0, "casualty risk added when the mission backing this "
+                                "one (support) ends")
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,14 @@ def apply_events(state: State, *, setup: Setup, events: Iterable[Event] = ()) ->
     expiring = (w.mandate_end == t).reshape(1, -1, 1)
     mo.ended |= expiring & s.missions.active
     s.missions.active = s.missions.active & ~expiring
+    # a mission backed by another (air cover, quick reaction, medical evacuation) gets riskier
+    # when that one ends
+    backed = w.support_index >= 0
+    if backed.any():
+        lost = mo.ended[:, np.maximum(w.support_index, 0), :] & backed.reshape(1, -1, 1)
+        ms = s.missions
+        ms.risk = np.clip(ms.risk + np.where(lost, setup.params.mechanisms.support
+                                             * ms.support_risk, 0.0), 0.0, 1.0)
     # a successor arrangement opens as its predecessor's mandate ends; renewal dates are focal:
     # every member decides afresh whether to extend
     s.missions.active = s.missions.active | (w.opens == t).reshape(1, -1, 1)

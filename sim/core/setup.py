@@ -241,7 +241,7 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
 
     data = {key: _mission_column(getattr(w, key), r) for key in
             ("lead_troops", "lead_enablers", "required_force", "risk", "partner_force", "threat",
-             "partner_capacity", "partner_dependence")}
+             "partner_capacity", "partner_dependence", "support_risk")}
     for key, values in setup.mission_values.items():     # missions.<mission>.<field>, per run
         mission, _, fld = key.partition(".")
         data[fld][:, w.mission_names.index(mission), 0] = values
@@ -272,7 +272,7 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
         is_core=is_core, required_force=data["required_force"], risk=data["risk"],
         partner_force=data["partner_force"], threat0=data["threat"], active=active,
         threat=data["threat"].copy(), partner_capacity=data["partner_capacity"],
-        partner_dependence=data["partner_dependence"],
+        partner_dependence=data["partner_dependence"], support_risk=data["support_risk"],
         **{k: np.zeros((r, m, 1)) for k in ("effectiveness", "eff_without_lead", "troop_fraction",
                                              "enabler_fraction", "ally_enablers")})
     # the administration in office at the start is judged by its stance, like any newcomer; the

@@ -147,6 +147,8 @@ class Missions:
     troop_fraction: np.ndarray = var("M", "[0, 1]", "troops in place as a share of the need")
     enabler_fraction: np.ndarray = var("M", "[0, 1]", "enablers in place as a share of the need")
     ally_enablers: np.ndarray = var("M", ">= 0", "allies' own enabler supply (share of the need)")
+    support_risk: np.ndarray = var("M", "[0, 1]", "casualty risk added when the mission backing it "
+                                   "ends")
 
 
 @dataclass(eq=False)

@@ -46,6 +46,8 @@ class World:
     renewal: np.ndarray            # (M,) int: first renewal decision, horizon + 1 if none
     renewal_period: np.ndarray     # (M,) int: months between renewal decisions (0: one)
     opens: np.ndarray              # (M,) int: step it opens as a successor (-1: none)
+    support_index: np.ndarray      # (M,) int: the mission backing it (-1: none)
+    support_risk: np.ndarray       # (M,) risk added when that mission ends
     initially_active: np.ndarray   # (M,) bool: False if the mandate ends at once or the mission
                                    # opens later (a mission_start event)
     framework: np.ndarray          # (M,) int, -1 if none
@@ -200,6 +202,9 @@ def build_world(cfg: RunConfig) -> World:
         mandate_end=mandate_end, renewal=renewal,
         renewal_period=np.array([m.renewal_period for m in missions], dtype=np.int64),
         opens=opens,
+        support_index=np.array([-1 if m.support is None else mission_names.index(m.support)
+                                for m in missions], dtype=np.int64),
+        support_risk=marr("support_risk"),
         initially_active=np.array([
             mandate_end[j] > 0 and opens[j] < 0
             and not any(e.kind == "mission_start" and e.mission == name for e in s.events)
