@@ -196,13 +196,10 @@ def test_expected_presence_closed_form():
     # a half-believed announcement of an exit in month 7 takes off half of what it says
     assert expected_presence(1.0, 0.0, 7, 0.0, 0, 0.5, 1.0, 1.0, 99, 12, **kw) == \
         pytest.approx((6 + 6 * 0.5) / 12)
-    # after the lead's election (month 4 on), a reversal risk of 0.5 with country trust 0: a
-    # pledge is believed half as much (doubted presence 0.8 fills the rest) ...
+    # after the lead's election (month 4 on), a reversal risk of 0.5 with country trust 0
     kw["reversal_risk"] = 0.5
-    assert expected_presence(1.0, 0.0, 99, 1.0, 12, 1.0, 0.6, 0.0, 3, 12, **kw) == \
-        pytest.approx((3 + 9 * (0.5 + 0.5 * 0.8)) / 12)
-    # ... and what the lead does, without a pledge, is not discounted
-    assert expected_presence(1.0, 0.0, 99, 0.0, 0, 1.0, 1.0, 0.0, 3, 12, **kw) == 1.0
+    assert expected_presence(1.0, 0.0, 99, 0.0, 0, 1.0, 1.0, 0.0, 3, 12, **kw) == \
+        pytest.approx((3 + 9 * 0.5) / 12)
 
 
 def _expected_presence_by_sum(current, announced, a, pledged, u, honesty, trust, trust_country,
@@ -215,9 +212,9 @@ def _expected_presence_by_sum(current, announced, a, pledged, u, honesty, trust,
     said = np.where(current > 0, announced / np.where(current > 0, current, 1.0), 1.0)
     planned = np.where(k >= a, path * (1.0 - honesty * (1.0 - said)), path)
     doubted = (1.0 - trust_weight * (1.0 - trust)) * planned
-    h = honesty * np.where(k > e, 1.0 - reversal_risk * (1.0 - trust_country), 1.0)
-    believed = np.where(k <= u, h * pledged + (1.0 - h) * doubted, doubted)
-    return np.sum(believed * np.where(k <= horizon, 1.0, 0.0), axis=0) / horizon
+    believed = np.where(k <= u, honesty * pledged + (1.0 - honesty) * doubted, doubted)
+    durable = np.where(k > e, 1.0 - reversal_risk * (1.0 - trust_country), 1.0)
+    return np.sum(believed * durable * np.where(k <= horizon, 1.0, 0.0), axis=0) / horizon
 
 
 def test_the_closed_form_of_expected_presence_equals_its_sum():

@@ -442,7 +442,8 @@ def expect(state: State, *, setup: Setup, policy) -> None:
                          np.where(impulsive, lead.pending - t + 1, never))
     in_force = lead.pledge_until >= t
     pledged = np.where(in_force & has_ref, np.minimum(lead.pledge_level / safe, 1.0), 0.0)
-    plan = _announced_plan(state, setup=setup, policy=policy, ref=safe, has_ref=has_ref)
+    plan = _announced_plan(state, setup=setup, policy=policy, ref=safe, has_ref=has_ref,
+                           honesty=mech.honesty * a.honesty)
     months_pledged = np.where(in_force, lead.pledge_until - t + 1, 0)
     t_dec = tr.decision_trust(a.trust, lead.enablers, press_weight=tp.press_weight)
     e = ex.months_to_next_election(t, period=w.lead_election_period,
@@ -457,16 +458,17 @@ def expect(state: State, *, setup: Setup, policy) -> None:
 _NO_HANDOVER = -1e9          # "months into the handover" of a plan with no handover in sight
 
 
-def _announced_plan(state: State, *, setup: Setup, policy, ref, has_ref):
+def _announced_plan(state: State, *, setup: Setup, policy, ref, has_ref, honesty):
     """The policy's own schedule as allies read it: two parts of the lead's presence, its troops
     and its enablers, each following :func:`sim.rules.policies.planned_fraction` from where the
     handover stands (open: ``t - open_step`` months in; scheduled by ``cut_start``: opening that
-    many months from now; opened by a capacity threshold not yet reached: not in sight). The cut
-    rates are scaled by ``mechanisms.plan`` (0: allies read no schedule, only the current presence
-    and what is announced or pledged)."""
+    many months from now; opened by a capacity threshold not yet reached: not in sight). A third
+    part is the current presence held constant: the schedule weighs as far as the lead's word is
+    believed (``honesty``, as for any announcement) times ``mechanisms.plan`` (0: allies read no
+    schedule, only the current presence and what is announced or pledged)."""
     t = state.step + 1
     lead, tp = state.lead, setup.params.trust
-    share = setup.params.mechanisms.plan
+    share = setup.params.mechanisms.plan * honesty
     months_in = t - lead.admin_start
     scheduled = (policy.cut_start >= 0) & np.logical_not(lead.started) & state.missions.active
     start = np.where(lead.started, t - lead.open_step,

@@ -53,10 +53,11 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
         planned_k = p_k * (1 - H_o * (1 - A / c))  if k >= a (a level A announced from month a)
                   = p_k                            otherwise
         doubted_k = (1 - w_T * (1 - T)) * planned_k
-        h_k = H_o * (1 - rho * (1 - T_C))  if k > e (after the lead's next election), else H_o
-        E_k = h_k * P + (1 - h_k) * doubted_k         if k <= u (a pledge P for u more months)
+        E_k = H_o * P + (1 - H_o) * doubted_k         if k <= u (a pledge P for u more months)
             = doubted_k                               otherwise
-        E = mean_k(E_k)
+        durable_k = 1 - rho * (1 - T_C)                if k > e (after the lead's next election)
+                  = 1                                  otherwise
+        E = mean_k(E_k * durable_k)
 
     Presences are shares of the lead's full action level. The lead's plan is its policy's declared
     schedule (a handover's cuts of troops and enablers, ``f_i`` as in
@@ -65,11 +66,14 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
     count as far as the lead's honesty ``H_o`` is believed (Sartori 2002): an announced withdrawal
     lowers the expectation by ``H_o`` times what it says (a lead that has cried wolf is believed
     less), and a pledge replaces doubt about the lead's record only as far as it is believed, so
-    after a reversal the same pledge raises the expectation by less. Durability: a pledge that
-    outlives the lead's next election is believed less by the chance ``rho`` that a new
-    administration reverses it, discounted by country trust ``T_C`` (structural belief in the
-    lead's durability); what the lead does and plans is not discounted, only what it promises.
-    ``w_T`` is how far doubt about the lead's record (``1 - T``) becomes expected absence.
+    after a reversal the same pledge raises the expectation by less. Durability: whatever the lead
+    is expected to do or has promised for after its next election is discounted by the chance
+    ``rho`` that a new administration reverses it, less so the more the ally trusts the country
+    ``T_C`` (structural belief in the lead's durability). MODEL.md speaks of "a pledge that
+    outlives the lead's next election"; the discount covers the presence and the plan too,
+    because pledges in the model are short (12 months) and seldom outlive an election: on pledges
+    alone, ``rho`` barely moved any outcome (a referee's measurement, CHANGELOG.md). ``w_T`` is
+    how far doubt about the lead's record (``1 - T``) becomes expected absence.
 
     Args:
         current: c in [0, 1], the lead's presence now.
@@ -116,9 +120,10 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
         def path(lo, hi):
             return current * n(lo, hi)
 
-    def doubted_from(lo):        # sum over k = lo..H of (1 - h_k * pledged_k) * p_k
+    def doubted_from(lo):        # sum over k = lo..H of durable_k * (1 - H_o * pledged_k) * p_k
         late = np.maximum(lo, e + 1.0)
-        return path(lo, h) - honesty * (path(lo, u) - q * path(late, u))
+        return (path(lo, h) - q * path(late, h)
+                - honesty * (path(lo, u) - q * path(late, u)))
 
     said = np.where(current > 0.0, announced / np.where(current > 0.0, current, 1.0), 1.0)
     ratio = 1.0 - honesty * (1.0 - said)                 # an announcement, as far as believed
