@@ -455,9 +455,6 @@ def expect(state: State, *, setup: Setup, policy) -> None:
     a.expected = mech.expectations * full + (1.0 - mech.expectations) * current
 
 
-_NO_HANDOVER = -1e9          # "months into the handover" of a plan with no handover in sight
-
-
 def _announced_plan(state: State, *, setup: Setup, policy, ref, has_ref, honesty):
     """The policy's own schedule as allies read it: two parts of the lead's presence, its troops
     and its enablers, each following :func:`sim.rules.policies.planned_fraction` from where the
@@ -472,7 +469,7 @@ def _announced_plan(state: State, *, setup: Setup, policy, ref, has_ref, honesty
     months_in = t - lead.admin_start
     scheduled = (policy.cut_start >= 0) & np.logical_not(lead.started) & state.missions.active
     start = np.where(lead.started, t - lead.open_step,
-                     np.where(scheduled, months_in - policy.cut_start, _NO_HANDOVER))
+                     np.where(scheduled, months_in - policy.cut_start, ex.NO_HANDOVER))
     start = start.astype(np.float64)
     now = np.where(lead.started, t - lead.open_step, -1)
     f_t = pol.planned_fraction(now, cut_rate=policy.troop_cut_rate, floor=policy.troop_floor)
@@ -491,7 +488,7 @@ def _announced_plan(state: State, *, setup: Setup, policy, ref, has_ref, honesty
     current = np.minimum(raw, 1.0) * np.where(has_ref, 1.0, 0.0)
     return ((share * w_t, start, policy.troop_cut_rate, policy.troop_floor),
             (share * w_e, start, policy.enabler_cut_rate, policy.enabler_floor),
-            ((1.0 - share) * current, _NO_HANDOVER, 0.0, 1.0))
+            ((1.0 - share) * current, ex.NO_HANDOVER, 0.0, 1.0))
 
 
 # ------------------------------------------------------------------------------------- phase 6

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["expected_presence", "months_to_next_election", "plan_sum"]
+__all__ = ["expected_presence", "months_to_next_election", "plan_sum", "NO_HANDOVER"]
+
+NO_HANDOVER = -1e9           # months into a handover that is not in sight (a plan's start)
 
 
 def months_to_next_election(step, *, period, phase):
@@ -90,7 +92,7 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
         reversal_risk: rho in [0, 1].
         max_horizon: the largest horizon of any ally (int; kept for the brute-force form).
         plan: the lead's schedule as parts ``(w_i, s_i, c_i, F_i)``: weight (presence at full
-            strength of the part), months into the handover now (``s_i``; very negative: no
+            strength of the part), months into the handover now (``s_i``; ``NO_HANDOVER``: no
             handover in sight), cut per month and floor. Empty: the current presence holds. The
             parts should give ``c`` at ``k = 0``.
 
@@ -112,21 +114,29 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
     def n(lo, hi):                                         # months k in [lo, hi] and in [1, H]
         return np.maximum(np.minimum(hi, h) - np.maximum(lo, 1.0) + 1.0, 0.0)
 
-    if plan:
-        def path(lo, hi):                                  # sum of p_k over those months
-            return sum(wi * plan_sum(lo, hi, h, si, rate=ci, floor=fi)
-                       for wi, si, ci, fi in plan)
-    else:
-        def path(lo, hi):
-            return current * n(lo, hi)
+    def cum(x):                  # sum of p_k over k = 1..min(x, H) (0 for x < 1)
+        if not plan:
+            return current * n(1.0, x)
+        # a part with no cut anywhere, or no handover in sight anywhere, holds its weight
+        return sum(wi * (n(1.0, x) if not np.any(ci) or np.all(si <= NO_HANDOVER)
+                         else plan_sum(1.0, x, h, si, rate=ci, floor=fi))
+                   for wi, si, ci, fi in plan)
 
-    def doubted_from(lo):        # sum over k = lo..H of durable_k * (1 - H_o * pledged_k) * p_k
-        late = np.maximum(lo, e + 1.0)
-        return (path(lo, h) - q * path(late, h)
-                - honesty * (path(lo, u) - q * path(late, u)))
+    # the sums over ranges of months are differences of five cumulative sums (p_k >= 0, so a
+    # range that is empty gives a difference <= 0, clipped)
+    cum_h, cum_u, cum_e = cum(h), cum(np.minimum(u, h)), cum(e)
+
+    def doubted_from(cum_before, cum_late):
+        """Sum over k = lo..H of durable_k * (1 - H_o * pledged_k) * p_k, from the cumulative
+        sums up to lo - 1 and up to max(lo, e + 1) - 1."""
+        return ((cum_h - cum_before) - q * (cum_h - cum_late)
+                - honesty * (np.maximum(cum_u - cum_before, 0.0)
+                             - q * np.maximum(cum_u - cum_late, 0.0)))
 
     said = np.where(current > 0.0, announced / np.where(current > 0.0, current, 1.0), 1.0)
     ratio = 1.0 - honesty * (1.0 - said)                 # an announcement, as far as believed
     pledge_part = honesty * pledged * (n(1.0, u) - q * n(e + 1.0, u))
-    total = pledge_part + w * (doubted_from(1.0) + (ratio - 1.0) * doubted_from(a))
+    from_now = doubted_from(0.0, cum_e)
+    from_effect = doubted_from(cum(a - 1.0), cum(np.maximum(a - 1.0, e)))
+    total = pledge_part + w * (from_now + (ratio - 1.0) * from_effect)
     return total / np.maximum(h, 1.0)
