@@ -358,18 +358,12 @@ def syria_residual(runs: int = 200, overrides=()) -> list[PatternResult]:
     then to the horizon (the premise's share of runs is reported beside it).
     """
     cfg = compose(["scenario=syria", "policy=impulsive", *overrides])
-    e = Ensemble(cfg, seeds=11, runs=range(runs))
+    e, member, _, _, _, out = _voluntary_histories(cfg, runs)
     names = list(e.world.ally_names)
     j = list(e.world.mission_names).index("syria_ground")
     fr, uk = names.index("France"), names.index("UK")
     oct19 = 22
-    member, out = [e.state.allies.member.copy()], [e.state.lead.impulse_out[:, j, 0].copy()]
-    while e.state.step < e.world.horizon:
-        e.step()
-        member.append(e.state.allies.member.copy())
-        out.append(e.state.lead.impulse_out[:, j, 0].copy())
-    member, out = np.array(member), np.array(out)
-    kept = ~np.any(out[oct19:] > 0, axis=0)                  # the residual stayed (the premise)
+    kept = ~np.any(out[oct19:, :, j, 0] > 0, axis=0)         # the residual stayed (the premise)
     before = member[oct19 - 1, :, j, fr] & member[oct19 - 1, :, j, uk]
     both = member[-1, :, j, fr] & member[-1, :, j, uk]
     share = float(np.mean(both[kept])) if kept.any() else 0.0
@@ -384,17 +378,21 @@ def syria_residual(runs: int = 200, overrides=()) -> list[PatternResult]:
 
 
 def _voluntary_histories(cfg, runs, seed=11):
-    """Membership (T + 1, R, M, N), contributions, activity and each month's voluntary exits."""
+    """Membership (T + 1, R, M, N), contributions, activity, each month's voluntary exits and
+    the lead's impulsive withdrawal in force (T + 1, R, M, 1)."""
     e = Ensemble(cfg, seeds=seed, runs=range(runs))
     member, contribution = [e.state.allies.member.copy()], [e.state.allies.contribution.copy()]
     active, voluntary = [e.state.missions.active.copy()], [np.zeros_like(e.state.allies.member)]
+    out = [e.state.lead.impulse_out.copy()]
     while e.state.step < e.world.horizon:
         rep = e.step()
         member.append(e.state.allies.member.copy())
         contribution.append(e.state.allies.contribution.copy())
         active.append(e.state.missions.active.copy())
         voluntary.append(rep.decisions.voluntary.copy())
-    return e, np.array(member), np.array(contribution), np.array(active), np.array(voluntary)
+        out.append(e.state.lead.impulse_out.copy())
+    return (e, np.array(member), np.array(contribution), np.array(active), np.array(voluntary),
+            np.array(out))
 
 
 def minusma_wave(runs: int = 200, overrides=()) -> list[PatternResult]:
@@ -409,7 +407,7 @@ def minusma_wave(runs: int = 200, overrides=()) -> list[PatternResult]:
     are: the junta's hostility, the French departure).
     """
     cfg = compose(["scenario=sahel", *overrides])
-    e, member, _, active, _ = _voluntary_histories(cfg, runs)
+    e, member, _, active, _, _ = _voluntary_histories(cfg, runs)
     j = list(e.world.mission_names).index("minusma")
     roster = cfg.scenario.allies.roster
     names = list(e.world.ally_names)
@@ -458,7 +456,7 @@ def lasting_exits(runs: int = 200, overrides=()) -> list[PatternResult]:
     exits_n, reversed_n, parts = 0, 0, []
     for scen in (["scenario=baseline", "policy=steady"], ["scenario=sahel"],
                  ["scenario=syria", "policy=impulsive"]):
-        e, member, _, active, voluntary = _voluntary_histories(compose([*scen, *overrides]), runs)
+        e, member, _, active, voluntary, _ = _voluntary_histories(compose([*scen, *overrides]), runs)
         horizon = member.shape[0] - 1
         n_e = n_r = 0
         for t, r, m, n in np.argwhere(voluntary):

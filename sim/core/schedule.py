@@ -443,7 +443,7 @@ def expect(state: State, *, setup: Setup, policy) -> None:
     in_force = lead.pledge_until >= t
     pledged = np.where(in_force & has_ref, np.minimum(lead.pledge_level / safe, 1.0), 0.0)
     plan = _announced_plan(state, setup=setup, policy=policy, ref=safe, has_ref=has_ref,
-                           honesty=mech.honesty * a.honesty)
+                           current=current, honesty=mech.honesty * a.honesty)
     months_pledged = np.where(in_force, lead.pledge_until - t + 1, 0)
     t_dec = tr.decision_trust(a.trust, lead.enablers, press_weight=tp.press_weight)
     e = ex.months_to_next_election(t, period=w.lead_election_period,
@@ -455,7 +455,7 @@ def expect(state: State, *, setup: Setup, policy) -> None:
     a.expected = mech.expectations * full + (1.0 - mech.expectations) * current
 
 
-def _announced_plan(state: State, *, setup: Setup, policy, ref, has_ref, honesty):
+def _announced_plan(state: State, *, setup: Setup, policy, ref, has_ref, current, honesty):
     """The policy's own schedule as allies read it: two parts of the lead's presence, its troops
     and its enablers, each following :func:`sim.rules.policies.planned_fraction` from where the
     handover stands (open: ``t - open_step`` months in; scheduled by ``cut_start``: opening that
@@ -471,7 +471,7 @@ def _announced_plan(state: State, *, setup: Setup, policy, ref, has_ref, honesty
     start = np.where(lead.started, t - lead.open_step,
                      np.where(scheduled, months_in - policy.cut_start, ex.NO_HANDOVER))
     start = start.astype(np.float64)
-    now = np.where(lead.started, t - lead.open_step, -1)
+    now = np.where(lead.started, start, -1.0)
     f_t = pol.planned_fraction(now, cut_rate=policy.troop_cut_rate, floor=policy.troop_floor)
     f_e = pol.planned_fraction(now, cut_rate=policy.enabler_cut_rate,
                                floor=policy.enabler_floor)
@@ -480,12 +480,11 @@ def _announced_plan(state: State, *, setup: Setup, policy, ref, has_ref, honesty
     troop_now = alpha * np.where(has_troops, lead.troops / np.where(has_troops, lead.troops0,
                                                                       1.0), 0.0)
     enabler_now = (1.0 - alpha) * lead.enablers
-    raw = (troop_now + enabler_now) / ref
+    raw = lead.level / ref                       # troop_now + enabler_now (action_level)
     cap = np.where(raw > 1.0, 1.0 / np.where(raw > 1.0, raw, 1.0), 1.0)   # current = min(raw, 1)
     scale = np.where(has_ref, cap / ref, 0.0)
     w_t = scale * np.where(f_t > 0.0, troop_now / np.where(f_t > 0.0, f_t, 1.0), 0.0)
     w_e = scale * np.where(f_e > 0.0, enabler_now / np.where(f_e > 0.0, f_e, 1.0), 0.0)
-    current = np.minimum(raw, 1.0) * np.where(has_ref, 1.0, 0.0)
     return ((share * w_t, start, policy.troop_cut_rate, policy.troop_floor),
             (share * w_e, start, policy.enabler_cut_rate, policy.enabler_floor),
             ((1.0 - share) * current, ex.NO_HANDOVER, 0.0, 1.0))
@@ -510,8 +509,8 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     n_members = sum_allies(member_f)
     effort_sum = sum_allies(member_f * a.effort)
     # each ally weighs in a mission's departed share by what it can bring to that mission (its
-    # deployable force there: its contingent where the scenario gives one)
-    weight = a.reach / np.maximum(sum_allies(a.reach), 1e-12)
+    # deployable force there, its contingent where the scenario gives one: mission_weight)
+    weight = a.mission_weight
     # the departed share an ally reads leaves out its own exit (so it can come back) ...
     own_left = weight * np.where(was & ~member, 1.0, 0.0)
     own_was = weight * np.where(was, 1.0, 0.0)

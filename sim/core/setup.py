@@ -218,7 +218,7 @@ def init_state(cfg: RunConfig, setup: Setup) -> State:
                                  "exit_threshold", "opposition", "slope", "fear", "substitution",
                                  "election_period", "election_phase", "horizon", "trust_prior",
                                  "sensitivity", "memory", "exposure", "perception",
-                                 "interest", "reach")},
+                                 "interest", "reach", "mission_weight")},
         baseline=drawn["perception"].copy(),
         r_leader=zeros_a.copy(), s_leader=zeros_a.copy(), r_country=zeros_a.copy(),
         s_country=zeros_a.copy(), r_honesty=zeros_a.copy(), s_honesty=zeros_a.copy(),

@@ -19,6 +19,7 @@ from sim.config.checks import admin_step, ally_names, step_of
 from sim.config.params import POLICY_PARAMETERS
 from sim.core import rng
 from sim.core.events import Event, check_event, event_defaults
+from sim.rules.aggregate import sum_allies
 
 __all__ = ["World", "build_world", "compile_event", "init_allies", "policy_vector",
            "next_policy_map"]
@@ -343,4 +344,5 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
     out["reach"] = np.where(given | ~no_force, out["reach"], 0.0)
     del out["troops"]
     out["weight"] = out["force"] / np.maximum(np.sum(out["force"], axis=-1, keepdims=True), 1e-12)
+    out["mission_weight"] = out["reach"] / np.maximum(sum_allies(out["reach"]), 1e-12)
     return out

@@ -114,13 +114,13 @@ def expected_presence(current, announced, months_to_effect, pledged, months_pled
     def n(lo, hi):                                         # months k in [lo, hi] and in [1, H]
         return np.maximum(np.minimum(hi, h) - np.maximum(lo, 1.0) + 1.0, 0.0)
 
+    # a part with no cut anywhere, or no handover in sight anywhere, holds its weight
+    parts = [(wi, si, ci, fi, not np.any(ci) or np.all(si <= NO_HANDOVER))
+             for wi, si, ci, fi in plan] if plan else [(current, NO_HANDOVER, 0.0, 1.0, True)]
+
     def cum(x):                  # sum of p_k over k = 1..min(x, H) (0 for x < 1)
-        if not plan:
-            return current * n(1.0, x)
-        # a part with no cut anywhere, or no handover in sight anywhere, holds its weight
-        return sum(wi * (n(1.0, x) if not np.any(ci) or np.all(si <= NO_HANDOVER)
-                         else plan_sum(1.0, x, h, si, rate=ci, floor=fi))
-                   for wi, si, ci, fi in plan)
+        return sum(wi * (n(1.0, x) if flat else plan_sum(1.0, x, h, si, rate=ci, floor=fi))
+                   for wi, si, ci, fi, flat in parts)
 
     # the sums over ranges of months are differences of five cumulative sums (p_k >= 0, so a
     # range that is empty gives a difference <= 0, clipped)
