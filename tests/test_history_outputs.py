@@ -171,7 +171,8 @@ def test_membership_rows_with_entry_and_exit_from_transitions(sahel):
     t1, r, m, n = res.memberships["member"].shape
     assert len(df) == t1 * r * m * n
     assert list(df.columns) == ["seed", "run", "step", "mission", "ally", "member",
-                                "contribution", "entry", "exit", "expected", "trust"]
+                                "contribution", "entry", "exit", "expected", "trust",
+                                "exit_cause"]
     assert not df.loc[df["step"] == 0, ["entry", "exit"]].any().any()
     key = ["run", "mission", "ally"]
     df = df.sort_values([*key, "step"])
@@ -194,6 +195,18 @@ def test_membership_rows_with_entry_and_exit_from_transitions(sahel):
     # every voluntary exit is an exit row (exits also come from mandates and scripted events)
     exits = df.groupby(["run", "step"])["exit"].sum().unstack(0).to_numpy()
     assert (exits >= res.steps["exits"]).all()
+    # every exit row has a cause and no other row has one; the voluntary causes add up to the
+    # step's voluntary exits, each cause to its own step column
+    assert (df["exit"] == (df["exit_cause"] != "")).all()
+    assert set(df["exit_cause"]) <= {"", "scripted", "election", "cascade", "renewal", "utility",
+                                     "mission_end"}
+    assert {"mission_end", "scripted"} <= set(df["exit_cause"])     # sahel's mandates, expulsions
+    for cause in ("election", "cascade", "renewal", "utility"):
+        got = (df["exit_cause"] == cause).groupby([df["run"], df["step"]]).sum().unstack(0)
+        assert np.array_equal(got.to_numpy(), res.steps[f"exits_{cause}"]), cause
+    voluntary = sum(res.steps[f"exits_{c}"] for c in ("election", "cascade", "renewal", "utility"))
+    assert np.array_equal(voluntary, res.steps["voluntary_exits"])
+    assert res.summary["voluntary_exits"].sum() > 0
 
 
 def test_entry_and_exit_follow_membership_whatever_changed_it():

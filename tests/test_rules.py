@@ -200,6 +200,27 @@ def test_hysteresis_and_cascade_and_elections():
     assert dec.election_exit_probability(0.5, 0.0, hazard=0.2) == 0.0
 
 
+def test_exit_cause_takes_the_first_cause_that_applies():
+    # columns: scripted, election, cascade, renewal (low at a focal date), utility, no exit
+    exits = np.array([True, True, True, True, True, False])
+    forced = np.array([True, False, False, False, False, False])
+    elect = np.array([True, True, False, False, False, True])
+    casc = np.array([True, True, True, False, False, True])
+    low = np.array([True, True, True, True, True, True])
+    focal = np.array([False, False, True, True, False, True])
+    got = dec.exit_cause(exits, forced, elect, casc, low, focal)
+    assert got.dtype == np.int8
+    assert [dec.EXIT_CAUSES[c] for c in got] == ["scripted", "election", "cascade", "renewal",
+                                                 "utility", ""]
+    # a voluntary exit decide_membership produces always has a cause (an exit for a reason)
+    kw = dict(join_threshold=0.2, leave_threshold=0.0)
+    t, f = np.bool_(True), np.bool_(False)
+    for u, q, el in ((-0.1, 0.0, f), (0.5, 0.9, f), (0.5, 0.0, t)):
+        stays = dec.decide_membership(t, u, q, 0.5, el, t, **kw)
+        code = dec.exit_cause(~stays, f, el, q > 0.5, u < 0.0, f)
+        assert not stays and code in (2, 3, 5)
+
+
 def test_utility_rises_with_threat_and_success_and_falls_with_cost_and_grievance():
     kw = dict(value=1.0, member_cost=0.02, risk_cost=3.0, casualty_cost=0.2, grievance_weight=0.5,
               peer_weight=0.1, noise_scale=0.0)

@@ -16,6 +16,7 @@ import pandas as pd
 from sim.core.state import State
 from sim.core.world import World
 from sim.rules.aggregate import sum_allies, sum_missions
+from sim.rules.decisions import EXIT_CAUSES
 
 __all__ = ["STEP_COLUMNS", "MISSION_COLUMNS", "ALLY_COLUMNS", "MEMBERSHIP_COLUMNS",
            "SUMMARY_COLUMNS", "record_step", "gini_positive", "spells", "summarise", "churn",
@@ -28,6 +29,7 @@ STEP_COLUMNS = (
     "lead_cost", "cost_building", "cost_consulting", "cost_pledges",
     "troop_gini", "countries_with_troops", "reversals",
     "attacks", "policy_index", "voluntary_exits", "rejoins",
+    "exits_election", "exits_cascade", "exits_renewal", "exits_utility",
     "spells_ended", "spell_months_ended", "spells_ongoing", "spell_months_ongoing",
 )
 MISSION_COLUMNS = (
@@ -41,7 +43,9 @@ ALLY_COLUMNS = ("trust", "trust_leader", "trust_country", "honesty", "damage", "
                 "exposure", "horizon", "exit_threshold")
 # per (run, step, mission, ally), recorded on request (``output.memberships``); ``entry`` and
 # ``exit`` are derived from ``member`` (a member now and not at the last step, or the reverse)
-MEMBERSHIP_COLUMNS = ("member", "contribution", "expected", "trust")
+MEMBERSHIP_COLUMNS = ("member", "contribution", "expected", "trust", "exit_cause")
+# the voluntary exits' causes counted per step and run (sim.rules.decisions.exit_cause)
+CAUSE_COLUMNS = {"exits_election": 2, "exits_cascade": 3, "exits_renewal": 4, "exits_utility": 5}
 
 
 def gini_positive(x):
@@ -69,7 +73,7 @@ def _mean_allies(x):
 
 
 def record_step(state: State, *, exits, joins, attacks, enabler_value, light=False,
-                voluntary=None, rejoined=None):
+                voluntary=None, rejoined=None, cause=None):
     """One step's outputs.
 
     Burden is counted in troop-equivalents: a mission's troops plus its enablers valued at
@@ -82,6 +86,8 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
         exits, joins: (R, M, N) bool, this step's exits (scripted ones included) and joins.
         voluntary, rejoined: (R, M, N) bool, the exits the allies chose, and the joins of allies
             that had left the mission within 12 months (default: none).
+        cause: (R, M, N) int8, each exit's code into ``sim.rules.decisions.EXIT_CAUSES``
+            (default: none); the voluntary exits are counted by cause (``exits_election``, ...).
         attacks: (R,) attacks this step.
         enabler_value: ``operations.enabler_troop_value`` (a number or (R, 1, 1)).
         light: skip what the per-run summaries do not use (trust quantiles, the Gini coefficient,
@@ -178,6 +184,9 @@ def record_step(state: State, *, exits, joins, attacks, enabler_value, light=Fal
                             else np.sum(voluntary, axis=(-2, -1)).astype(np.float64)),
         "rejoins": (np.zeros(trust.shape[:-1]) if rejoined is None
                     else np.sum(rejoined, axis=(-2, -1)).astype(np.float64)),
+        **{k: (np.zeros(trust.shape[:-1]) if cause is None
+               else np.sum(cause == code, axis=(-2, -1)).astype(np.float64))
+           for k, code in CAUSE_COLUMNS.items()},
     }
     m_total = ally_effort_m + lead_effort_m
     mission = {
@@ -233,6 +242,7 @@ SUMMARY_COLUMNS = (
     "total_exits", "total_reversals", "total_attacks", "final_capacity", "mean_lead_effort",
     "mean_lead_cost", "total_lead_cost",
     "mean_ally_troop_share", "exits_per_ally_year", "voluntary_exits", "exits_reversed_12m",
+    *CAUSE_COLUMNS,
     "peak_countries_with_troops", "final_countries_with_troops", "mean_countries_with_troops",
     "completed_spells", "mean_completed_spell", "ongoing_spells", "mean_ongoing_spell",
 )
@@ -262,7 +272,9 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
     Churn: ``exits_per_ally_year`` counts the allies' voluntary exits (scripted ones left out) per
     ally and year; ``voluntary_exits`` counts them; ``exits_reversed_12m`` counts those followed by a
     return to the same mission within 12 months (the share reversed is the ratio of the two sums
-    over runs: :func:`churn`). Exits in the last 12 months of the horizon have had less time to be
+    over runs: :func:`churn`); ``exits_election``, ``exits_cascade``, ``exits_renewal`` and
+    ``exits_utility`` split them by cause (:func:`sim.rules.decisions.exit_cause`; they add up to
+    ``voluntary_exits``). Exits in the last 12 months of the horizon have had less time to be
     reversed, so the share is a lower bound.
 
     ``months_to_half_peak``: months from the first peak of stabilisation-mission membership until
@@ -323,6 +335,7 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
         "exits_per_ally_year": voluntary / (max(n_allies, 1) * max(horizon, 1) / 12.0),
         "voluntary_exits": voluntary,
         "exits_reversed_12m": rejoins,
+        **{k: _over_time(steps[k][1:]).sum(axis=-1) for k in CAUSE_COLUMNS},
         "peak_countries_with_troops": steps["countries_with_troops"].max(axis=0),
         "final_countries_with_troops": steps["countries_with_troops"][-1],
         "mean_countries_with_troops": _over_time(steps["countries_with_troops"][1:]).mean(axis=-1),
@@ -372,7 +385,8 @@ class Recorder:
         self.memberships = ({"member": np.zeros((horizon + 1, r, m, n), dtype=bool),
                              "contribution": np.empty((horizon + 1, r, m, n)),
                              "expected": np.empty((horizon + 1, r, m, n)),
-                             "trust": np.empty((horizon + 1, r, n))}
+                             "trust": np.empty((horizon + 1, r, n)),
+                             "exit_cause": np.zeros((horizon + 1, r, m, n), dtype=np.int8)}
                             if memberships else None)
         self.t = -1
         self.last: dict[str, np.ndarray] = {}
@@ -402,7 +416,7 @@ class Recorder:
         }
 
     def record(self, state: State, *, enabler_value, exits=None, joins=None, attacks=None,
-               voluntary=None, rejoined=None):
+               voluntary=None, rejoined=None, cause=None):
         """Record the state after ``state.step`` months (exits, joins, attacks: the month's)."""
         r, m, n = state.shape
         if exits is None:
@@ -410,7 +424,8 @@ class Recorder:
             attacks = np.zeros(r)
         step_v, mission_v, ally_v = record_step(state, exits=exits, joins=joins, attacks=attacks,
                                                 enabler_value=enabler_value, light=self.light,
-                                                voluntary=voluntary, rejoined=rejoined)
+                                                voluntary=voluntary, rejoined=rejoined,
+                                                cause=cause)
         t = self.t = state.step
         step_v.update(self._spells(state, t))
         for k, v in step_v.items():
@@ -426,6 +441,7 @@ class Recorder:
             self.memberships["contribution"][t] = a.contribution
             self.memberships["expected"][t] = a.expected
             self.memberships["trust"][t] = a.trust[..., 0, :]
+            self.memberships["exit_cause"][t] = 0 if cause is None else cause
         self.last = step_v
 
     def trajectories(self) -> dict[str, dict[str, np.ndarray] | None]:
@@ -515,7 +531,10 @@ class Results:
         """Tidy per (run, step, mission, ally) table: ``member``, ``contribution`` (troops),
         ``entry`` (a member now and not at the last step), ``exit`` (the reverse; both False at
         step 0), ``expected`` (the ally's expected presence of the lead in the mission) and
-        ``trust`` (its combined trust in the lead, the same in every mission)."""
+        ``trust`` (its combined trust in the lead, the same in every mission) and ``exit_cause``
+        on exits: ``scripted``, ``election``, ``cascade``, ``renewal``, ``utility``
+        (:func:`sim.rules.decisions.exit_cause`) or ``mission_end`` (the mission ended); ``""``
+        elsewhere."""
         if self.memberships is None:
             raise ValueError("membership trajectories were not recorded "
                              "(record_memberships=False; output.memberships=false)")
@@ -537,6 +556,11 @@ class Results:
             "expected": rec["expected"].reshape(-1),
             "trust": np.broadcast_to(rec["trust"][:, :, None, :], member.shape).reshape(-1),
         }
+        exited = (before & ~member).reshape(-1)
+        code = rec["exit_cause"].reshape(-1).astype(np.int64)
+        labels = np.asarray((*EXIT_CAUSES, "mission_end"), dtype=object)
+        data["exit_cause"] = labels[np.where(exited & (code == 0), len(EXIT_CAUSES),
+                                             np.where(exited, code, 0))]
         return pd.DataFrame(data)
 
     def spell_frame(self) -> pd.DataFrame:

@@ -88,13 +88,15 @@ class Decisions:
 
     ``exits`` are every member's exits from an active mission (scripted ones included);
     ``voluntary`` those the ally chose; ``rejoined`` the joins of allies that had left the mission
-    within the last 12 months (an exit reversed)."""
+    within the last 12 months (an exit reversed); ``cause`` each exit's code into
+    :data:`sim.rules.decisions.EXIT_CAUSES` (int8, 0 where no exit)."""
 
     exits: np.ndarray
     joins: np.ndarray
     others: np.ndarray
     voluntary: np.ndarray
     rejoined: np.ndarray
+    cause: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -575,6 +577,7 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     below = np.where(member & (utility < u_stay), a.below + 1, 0)
     delay = np.where(commit, dp.exit_delay, 1)
     tenure = commit & member & (t - a.joined_at < dp.min_tenure)
+    lasting = (below >= delay) | (mo.focal & (below > 0))
     new_member = dec.decide_membership(member, utility, departed, a.exit_threshold,
                                        election_exit, ms.active,
                                        join_threshold=dp.join_threshold,
@@ -584,9 +587,10 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
                                        focal=mo.focal, forced_in=mo.forced_in & ms.active,
                                        forced_out=mo.forced_out,
                                        renewal_hurdle=dp.renewal_hurdle,
-                                       lasting=(below >= delay) | (mo.focal & (below > 0)),
-                                       tenure=tenure)
+                                       lasting=lasting, tenure=tenure)
     exits = member & np.logical_not(new_member) & ms.active
+    cause = dec.exit_cause(exits, mo.forced_out, election_exit, departed > a.exit_threshold,
+                           lasting & np.logical_not(tenure), mo.focal)
     joins = new_member & np.logical_not(member)
     # a government that leaves stays out a while; one elected on leaving, for its term
     absence = np.round(mech.commitment * dp.min_absence).astype(np.int64)
@@ -603,7 +607,8 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     a.was_member = was | new_member
     a.contribution = dec.contribution(a.effort, a.capacity, a.reach, max_share=dp.max_share)
     return Decisions(exits=exits, joins=joins, others=others,
-                     voluntary=exits & np.logical_not(mo.forced_out), rejoined=rejoined)
+                     voluntary=exits & np.logical_not(mo.forced_out), rejoined=rejoined,
+                     cause=cause)
 
 
 # ------------------------------------------------------------------------------------- phase 7

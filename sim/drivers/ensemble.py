@@ -78,7 +78,8 @@ class Ensemble:
                              exits=report.decisions.exits, joins=report.decisions.joins,
                              attacks=report.attacks.count,
                              voluntary=report.decisions.voluntary,
-                             rejoined=report.decisions.rejoined)
+                             rejoined=report.decisions.rejoined,
+                             cause=report.decisions.cause)
         return report
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> Results:

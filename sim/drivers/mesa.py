@@ -165,7 +165,8 @@ class CoalitionModel(mesa.Model):
                                  exits=report.decisions.exits, joins=report.decisions.joins,
                                  attacks=report.attacks.count,
                                  voluntary=report.decisions.voluntary,
-                                 rejoined=report.decisions.rejoined)
+                                 rejoined=report.decisions.rejoined,
+                                 cause=report.decisions.cause)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------------- results

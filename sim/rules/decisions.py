@@ -17,6 +17,8 @@ __all__ = [
     "election_exit_probability",
     "stay_hurdle",
     "decide_membership",
+    "EXIT_CAUSES",
+    "exit_cause",
 ]
 
 
@@ -272,3 +274,35 @@ def decide_membership(member, utility, departed, exit_threshold, election_exit, 
     hurdle = join_threshold + reentry_cost * np.where(returning, 1.0, 0.0)
     join = (np.logical_not(member) & np.logical_not(absent) & (utility > hurdle) & cascade_ok)
     return active & np.logical_not(forced_out) & (stay | join | forced_in)
+
+
+#: codes of :func:`exit_cause`: index = code (0: not an exit of the ally's own or a script's)
+EXIT_CAUSES = ("", "scripted", "election", "cascade", "renewal", "utility")
+
+
+def exit_cause(exits, forced_out, election_exit, cascade, low, focal):
+    """Why each exit happened, as a code into :data:`EXIT_CAUSES` (int8; 0 where no exit).
+
+    Rule (the first that applies)::
+
+        scripted  the scenario took the ally out (an expulsion, a planned end)
+        election  the election draw said leave
+        cascade   the departed share passed the ally's exit threshold (Q > theta)
+        renewal   at a mandate's renewal, the utility below what extending needs
+        utility   the utility below what staying needs, for the exit delay
+
+    :func:`decide_membership` keeps a member that is not forced out only when none of the last
+    four holds, so every exit gets exactly one code. An attribution, not a counterfactual: an exit
+    with two causes (an election in a cascade) is counted under the first.
+
+    Args:
+        exits: bool, members that left an active mission this month.
+        forced_out: bool, a scripted exit.
+        election_exit: bool, the election draw.
+        cascade: bool, ``Q > theta``.
+        low: bool, below the stay hurdle for long enough (outside the minimum tenure).
+        focal: bool, a renewal decision this month.
+    """
+    conds = np.broadcast_arrays(exits, forced_out, election_exit, cascade, low & focal, low)
+    code = np.select(conds[1:], [1, 2, 3, 4, 5], default=0)
+    return np.where(conds[0], code, 0).astype(np.int8)
