@@ -92,6 +92,19 @@ def test_exits_are_not_reversed_within_the_minimum_absence_and_churn_falls():
     assert on["share_reversed_12m"] < 0.3 < off["share_reversed_12m"]
 
 
+def test_exit_causes_add_up_and_follow_their_switches():
+    """The split of voluntary exits by cause is whole, and a switched-off mechanism causes none
+    (wiring checks: mechanical, not validation)."""
+    base = ["scenario=baseline", "policy=steady", "scenario.horizon=60"]
+    on = churn(_run(compose(base)).summary)
+    shares = [on[f"share_exits_{c}"] for c in ("election", "cascade", "renewal", "utility")]
+    assert sum(shares) == pytest.approx(1.0)
+    assert on["share_exits_election"] > 0 and on["share_exits_utility"] > 0
+    off = churn(_run(compose([*base, "mechanisms.elections=0", "mechanisms.cascade=0"])).summary)
+    assert off["share_exits_election"] == 0 and off["share_exits_cascade"] == 0
+    assert off["share_exits_utility"] == pytest.approx(1.0)    # baseline has no renewals
+
+
 def test_election_exit_lasts_the_term():
     cfg = compose(["scenario=baseline", "policy=steady", "scenario.horizon=48",
                    "decision.election_hazard=1", "scenario.allies.opposition_min=1",

@@ -25,6 +25,7 @@ from scipy import stats
 
 from sim.config import EventSpec, RunConfig, compose
 from sim.drivers.ensemble import Ensemble
+from sim.rules.decisions import EXIT_CAUSES
 
 __all__ = ["PatternResult", "PATTERNS", "run_all", "main"]
 
@@ -358,7 +359,7 @@ def syria_residual(runs: int = 200, overrides=()) -> list[PatternResult]:
     then to the horizon (the premise's share of runs is reported beside it).
     """
     cfg = compose(["scenario=syria", "policy=impulsive", *overrides])
-    e, member, _, _, _, out = _voluntary_histories(cfg, runs)
+    e, member, _, _, _, out, cause = _voluntary_histories(cfg, runs)
     names = list(e.world.ally_names)
     j = list(e.world.mission_names).index("syria_ground")
     fr, uk = names.index("France"), names.index("UK")
@@ -367,23 +368,28 @@ def syria_residual(runs: int = 200, overrides=()) -> list[PatternResult]:
     before = member[oct19 - 1, :, j, fr] & member[oct19 - 1, :, j, uk]
     both = member[-1, :, j, fr] & member[-1, :, j, uk]
     share = float(np.mean(both[kept])) if kept.any() else 0.0
+    # why they left, in the runs that keep the premise (exits from October 2019 on)
+    why = _causes(cause[oct19:, kept, j][..., [fr, uk]])
     return [PatternResult(
         "9 Syria: France and the UK stay", "share of runs with both in the ground mission in "
         "2020-06", share, ">= 0.75", share >= 0.75,
         f"{kept.sum()} of {runs} runs keep the premise (no impulsive withdrawal in force from "
-        f"October 2019); in them, both in before October 2019 in {np.mean(before[kept]):.0%}; "
-        f"over all runs both stay in {np.mean(both):.0%}",
+        f"October 2019); in them, both in before October 2019 in {np.mean(before[kept]):.0%}, "
+        f"France's and the UK's exits from then on by cause: {why}; over all runs both stay in "
+        f"{np.mean(both):.0%}",
         "SOURCES.md: after October 2019 the US kept ~500-600 troops and its air power; French and "
         "British special forces stayed [M]", "validation")]
 
 
 def _voluntary_histories(cfg, runs, seed=11):
-    """Membership (T + 1, R, M, N), contributions, activity, each month's voluntary exits and
-    the lead's impulsive withdrawal in force (T + 1, R, M, 1)."""
+    """Membership (T + 1, R, M, N), contributions, activity, each month's voluntary exits, the
+    lead's impulsive withdrawal in force (T + 1, R, M, 1) and each month's exit causes (codes
+    into :data:`sim.rules.decisions.EXIT_CAUSES`)."""
     e = Ensemble(cfg, seeds=seed, runs=range(runs))
     member, contribution = [e.state.allies.member.copy()], [e.state.allies.contribution.copy()]
     active, voluntary = [e.state.missions.active.copy()], [np.zeros_like(e.state.allies.member)]
     out = [e.state.lead.impulse_out.copy()]
+    cause = [np.zeros(e.state.allies.member.shape, dtype=np.int8)]
     while e.state.step < e.world.horizon:
         rep = e.step()
         member.append(e.state.allies.member.copy())
@@ -391,8 +397,17 @@ def _voluntary_histories(cfg, runs, seed=11):
         active.append(e.state.missions.active.copy())
         voluntary.append(rep.decisions.voluntary.copy())
         out.append(e.state.lead.impulse_out.copy())
+        cause.append(rep.decisions.cause.copy())
     return (e, np.array(member), np.array(contribution), np.array(active), np.array(voluntary),
-            np.array(out))
+            np.array(out), np.array(cause))
+
+
+def _causes(codes) -> str:
+    """``"cascade 12, utility 3"``: the exit causes among ``codes``, most frequent first."""
+    names, counts = np.unique(np.asarray(codes, dtype=np.int64), return_counts=True)
+    pairs = sorted(((int(c), EXIT_CAUSES[n]) for n, c in zip(names, counts) if n > 0),
+                   reverse=True)
+    return ", ".join(f"{name} {c}" for c, name in pairs) or "none"
 
 
 def minusma_wave(runs: int = 200, overrides=()) -> list[PatternResult]:
@@ -407,7 +422,7 @@ def minusma_wave(runs: int = 200, overrides=()) -> list[PatternResult]:
     are: the junta's hostility, the French departure).
     """
     cfg = compose(["scenario=sahel", *overrides])
-    e, member, _, active, _, _ = _voluntary_histories(cfg, runs)
+    e, member, _, active, _, _, cause = _voluntary_histories(cfg, runs)
     j = list(e.world.mission_names).index("minusma")
     roster = cfg.scenario.allies.roster
     names = list(e.world.ally_names)
@@ -416,7 +431,7 @@ def minusma_wave(runs: int = 200, overrides=()) -> list[PatternResult]:
     mem = member[:, :, j, :]
     exits = mem[:-1] & ~mem[1:] & active[1:, :, j, :]          # (T, R, N): exit in month t + 1
     lo, hi = 84, 107                                          # 2021-07 .. 2023-06
-    in_window, after, before = [], [], []
+    in_window, after, before, early = [], [], [], []
     for r in range(mem.shape[1]):
         big = exits[:, r, :] & large
         if not big.any():
@@ -424,6 +439,8 @@ def minusma_wave(runs: int = 200, overrides=()) -> list[PatternResult]:
             continue
         t0 = int(np.argmax(big.any(axis=1)))
         in_window.append(lo <= t0 + 1 <= hi)
+        if t0 + 1 < lo:                                       # why the first one left early
+            early.extend(cause[t0 + 1, r, j, big[t0]])
         others = exits[:, r, :] & ~big[t0]
         after.append(others[t0 + 1:t0 + 7].sum())
         before.append(others[max(t0 - 6, 0):t0].sum())
@@ -438,7 +455,8 @@ def minusma_wave(runs: int = 200, overrides=()) -> list[PatternResult]:
         ">= 0.5, and other exits after it > before (Wilcoxon p < 0.01)",
         bool(share >= 0.5 and diff > 0 and p < 0.01),
         f"{len(after)} of {runs} runs with a large exit; other exits in the 6 months after minus "
-        f"before: {diff:+.2f} (p = {p:.1e})",
+        f"before: {diff:+.2f} (p = {p:.1e}); first large exits before the window by cause: "
+        f"{_causes(early)}",
         "MINUSMA exodus 2022-23; Côte d'Ivoire, Nov 2022: 'other important countries are "
         "withdrawing ... no reason for us to stay' (SOURCES.md)", "validation")]
 
@@ -456,7 +474,8 @@ def lasting_exits(runs: int = 200, overrides=()) -> list[PatternResult]:
     exits_n, reversed_n, parts = 0, 0, []
     for scen in (["scenario=baseline", "policy=steady"], ["scenario=sahel"],
                  ["scenario=syria", "policy=impulsive"]):
-        e, member, _, active, voluntary, _ = _voluntary_histories(compose([*scen, *overrides]), runs)
+        e, member, _, active, voluntary, _, _ = _voluntary_histories(compose([*scen, *overrides]),
+                                                                     runs)
         horizon = member.shape[0] - 1
         n_e = n_r = 0
         for t, r, m, n in np.argwhere(voluntary):

@@ -348,13 +348,19 @@ def summarise(steps: dict[str, np.ndarray], missions: dict[str, np.ndarray],
 
 
 def churn(summary: pd.DataFrame) -> dict[str, float]:
-    """Churn over a set of runs: exits per ally-year (mean over runs) and the share of voluntary
-    exits reversed within 12 months (pooled: total reversed over total exits; NaN without exits)."""
+    """Churn over a set of runs: exits per ally-year (mean over runs), the share of voluntary
+    exits reversed within 12 months and the shares of them by cause (``share_exits_election``,
+    ``share_exits_cascade``, ``share_exits_renewal``, ``share_exits_utility``); shares are pooled
+    (totals over runs over total exits; NaN without exits)."""
     exits = float(summary["voluntary_exits"].sum())
-    return {"exits_per_ally_year": float(summary["exits_per_ally_year"].mean()),
-            "share_reversed_12m": (float(summary["exits_reversed_12m"].sum()) / exits
-                                   if exits > 0 else float("nan")),
-            "voluntary_exits": exits}
+    out = {"exits_per_ally_year": float(summary["exits_per_ally_year"].mean()),
+           "share_reversed_12m": (float(summary["exits_reversed_12m"].sum()) / exits
+                                  if exits > 0 else float("nan")),
+           "voluntary_exits": exits}
+    for k in CAUSE_COLUMNS:                 # pooled share of the exits by cause (summaries that
+        if k in summary:                    # predate the causes lack them)
+            out["share_" + k] = float(summary[k].sum()) / exits if exits > 0 else float("nan")
+    return out
 
 
 class Recorder:
