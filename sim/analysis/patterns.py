@@ -416,7 +416,8 @@ def minusma_wave(runs: int = 200, overrides=()) -> list[PatternResult]:
     ``sahel`` with default parameters. The large contributors are those the scenario gives at
     least 500 troops in MINUSMA (Germany ~1,100, Egypt ~1,050, Côte d'Ivoire ~650, Chad ~1,400:
     SOURCES.md, docs/scenarios.md). Per run, the first exit of any of them (over the whole run):
-    (a) it should fall in the wave's window, 2021-07 to 2023-06 (historically Egypt, 2022-07), in
+    (a) it should fall in the wave's window, 2021-07 to 2023-06 (historically Chad's withdrawal
+    in 2021-10, reversed in 2021-12, then Egypt's suspension in 2022-07: docs/references.md), in
     at least half the runs; (b) the other allies' exits in the 6 months after it should exceed
     those in the 6 months before (Wilcoxon p < 0.01). The exits are not scripted (their causes
     are: the junta's hostility, the French departure).
