@@ -203,6 +203,30 @@ def test_abc_smc_is_reproducible_and_resumes(tmp_path):
         calibrate(other, tmp_path / "a")
 
 
+def test_a_calibration_of_a_model_that_changed_since_is_not_continued(tmp_path, monkeypatch):
+    """Same calibration file, but the model under it changed (an edited scenario file or a
+    parameter default; the code): continuing would mix stale particles in. Refused, in one line;
+    --fresh starts again."""
+    import sim.analysis.calibration.run as run
+    spec = make_spec(tmp_path, smc={"population": 20, "generations": 1, "batch": 50},
+                     predictive=10)
+    calibrate(spec, tmp_path / "m")
+    real = run.compose
+    # the scenario's contents change under the same name (as an edited configs/scenario file)
+    monkeypatch.setattr(run, "compose", lambda ov: real(
+        [*ov, "scenario.missions.stabilisation.risk=0.06"]))
+    with pytest.raises(ConfigError, match="another composed model") as err:
+        calibrate(spec, tmp_path / "m")
+    assert "--fresh" in str(err.value) and "\n" not in str(err.value)
+    monkeypatch.setattr(run, "compose", real)
+    monkeypatch.setattr(run, "code_fingerprint", lambda: "0" * 64)
+    with pytest.raises(ConfigError, match="other model code"):
+        calibrate(spec, tmp_path / "m")
+    res = calibrate(spec, tmp_path / "m", fresh=True)          # starts again, and is stamped
+    assert res.fit.simulations > 0
+    calibrate(spec, tmp_path / "m")                             # now continues
+
+
 def test_out_of_sample_check_fits_the_first_part(tmp_path):
     spec = make_spec(tmp_path, holdout="2013-01", smc={"population": 30, "generations": 1,
                                                         "batch": 100}, predictive=20)

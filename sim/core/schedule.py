@@ -510,8 +510,8 @@ def decide(state: State, *, setup: Setup, policy, peers: np.ndarray) -> Decision
     member_f = np.where(member, 1.0, 0.0)
     n_members = sum_allies(member_f)
     effort_sum = sum_allies(member_f * a.effort)
-    # each ally weighs in a mission's departed share by what it can bring to that mission (its
-    # deployable force there, its contingent where the scenario gives one: mission_weight)
+    # each ally weighs in a mission's departed share by what it brings to that mission (its
+    # contingent where the scenario gives one, else its deployable force there: mission_weight)
     weight = a.mission_weight
     # the departed share an ally reads leaves out its own exit (so it can come back) ...
     own_left = weight * np.where(was & ~member, 1.0, 0.0)

@@ -58,8 +58,9 @@ class Allies:
     interest: np.ndarray = var("AM", "[0, 1]", "private interest in each mission")
     reach: np.ndarray = var("AM", "personnel", "deployable force for each mission (its force, or "
                             "what its known contingent implies; 0: it cannot serve there)")
-    mission_weight: np.ndarray = var("AM", "share", "its reach in each mission as a share of all "
-                                     "allies' (its weight in that mission's departed share)")
+    mission_weight: np.ndarray = var("AM", "share", "its contingent in each mission (its reach "
+                                     "where none is given) as a share of all allies' (its weight "
+                                     "in that mission's departed share)")
     taste: np.ndarray = var("AM", "utility", "lasting taste for each mission (drawn once)")
     left_at: np.ndarray = var("AM", "step", "step it last left each mission (-1: never)")
     absent_until: np.ndarray = var("AM", "step", "last step it stays out of each mission by its "

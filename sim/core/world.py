@@ -342,7 +342,9 @@ def init_allies(cfg: RunConfig, world: World, seed, run) -> dict[str, np.ndarray
     no_force = out["force"] < 0.0
     out["force"] = np.where(no_force, np.max(implied, axis=-2, keepdims=True), out["force"])
     out["reach"] = np.where(given | ~no_force, out["reach"], 0.0)
-    del out["troops"]
+    # an ally's weight in a mission's departed share: its contingent there where the scenario
+    # gives one (what it brings), else its deployable force
+    size = np.where(given, np.nan_to_num(out.pop("troops")), out["reach"])
     out["weight"] = out["force"] / np.maximum(np.sum(out["force"], axis=-1, keepdims=True), 1e-12)
-    out["mission_weight"] = out["reach"] / np.maximum(sum_allies(out["reach"]), 1e-12)
+    out["mission_weight"] = size / np.maximum(sum_allies(size), 1e-12)
     return out

@@ -25,6 +25,7 @@ from sim.analysis.calibration.spec import CalibrationSpec
 from sim.analysis.calibration.targets import History, load_history, statistics
 from sim.config import ConfigError, compose
 from sim.core import rng
+from sim.experiments.io import code_fingerprint
 
 __all__ = ["Fit", "CalibrationResult", "calibrate", "synthetic_history", "params_yaml"]
 
@@ -167,6 +168,14 @@ def _fingerprint(spec: CalibrationSpec, history: History) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _model_fingerprint(spec: CalibrationSpec) -> str:
+    """sha256 of the composed model the calibration runs (every parameter and the scenario's
+    contents, not only their names): an edited scenario file changes it."""
+    cfg = compose(spec.overrides)
+    blob = json.dumps(dataclasses.asdict(cfg), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
 def calibrate(spec: CalibrationSpec, out: Path, *, progress=None, fresh: bool = False,
               truth: dict | None = None, holdout: bool = True) -> CalibrationResult:
     """Fit, check and write one calibration (module doc).
@@ -206,16 +215,27 @@ def calibrate(spec: CalibrationSpec, out: Path, *, progress=None, fresh: bool = 
     try:
         remove_temporaries(out)
         fp = _fingerprint(spec, history)
+        model, code = _model_fingerprint(spec), code_fingerprint()
         stamp = out / "calibration.json"
         if stamp.exists() and not fresh:
-            old = json.loads(stamp.read_text()).get("fingerprint")
-            if old != fp:
+            old = json.loads(stamp.read_text())
+            if old.get("fingerprint") != fp:
                 raise ConfigError(f"{out} holds a calibration of another config or history; "
                                   "allowed: --fresh (start again there) or another --out")
+            # the same calibration file, but a model that has changed since (a scenario file
+            # edited, a parameter's default, the code): its particles would be stale
+            for key, now, what in (("model", model, "another composed model (a scenario or "
+                                    "parameter changed since)"),
+                                   ("code", code, "other model code")):
+                if old.get(key) != now:
+                    raise ConfigError(f"{out} holds a calibration made with {what}: its "
+                                      f"particles do not describe this model; allowed: --fresh "
+                                      "(start again there) or another --out")
         if fresh:
             for db in out.glob("*.db"):
                 db.unlink()
-        write_json({"fingerprint": fp, "config": spec.raw, "source": spec.source}, stamp)
+        write_json({"fingerprint": fp, "model": model, "code": code, "config": spec.raw,
+                    "source": spec.source}, stamp)
         return _calibrate(spec, history, out, progress, holdout and spec.holdout is not None,
                           truth)
     finally:
