@@ -219,7 +219,7 @@ def test_a_calibration_of_a_model_that_changed_since_is_not_continued(tmp_path, 
         calibrate(spec, tmp_path / "m")
     assert "--fresh" in str(err.value) and "\n" not in str(err.value)
     monkeypatch.setattr(run, "compose", real)
-    monkeypatch.setattr(run, "code_fingerprint", lambda: "0" * 64)
+    monkeypatch.setattr(run, "code_fingerprint", lambda parts=(): "0" * 64)
     with pytest.raises(ConfigError, match="other model code"):
         calibrate(spec, tmp_path / "m")
     res = calibrate(spec, tmp_path / "m", fresh=True)          # starts again, and is stamped

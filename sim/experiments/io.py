@@ -203,14 +203,17 @@ def sha256_file(path: Path, block: int = 1 << 20) -> str:
 # ------------------------------------------------------------------------------------ fingerprints
 
 @functools.cache
-def code_fingerprint() -> str:
-    """sha256 over the package's sources (``sim/**/*.py``, by relative path and content)."""
+def code_fingerprint(parts: tuple[str, ...] = ()) -> str:
+    """sha256 over the package's sources (``sim/**/*.py``, by relative path and content); with
+    ``parts`` (paths relative to ``sim/``: folders or files), over those only."""
     root = Path(sim.__file__).resolve().parent
     h = hashlib.sha256()
     for p in sorted(root.rglob("*.py")):
         if "__pycache__" in p.parts:
             continue
         rel = p.relative_to(root).as_posix()
+        if parts and not any(rel == q or rel.startswith(q.rstrip("/") + "/") for q in parts):
+            continue
         h.update(rel.encode() + b"\0")
         h.update(hashlib.sha256(p.read_bytes()).digest())
     return h.hexdigest()

@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from sim.analysis.calibration.targets import SERIES, step_date  # noqa: E402
 from sim.analysis.plots import save  # noqa: E402
@@ -117,10 +118,16 @@ def posterior_figure(result, path=None):
             truth = result.recovery.set_index("parameter").loc[name, "truth"]
             ax.axvline(truth, color="#b2182b", lw=1.5, label="truth")
         if prior.dist == "log_uniform":
+            # plain numbers at 1, 2 and 5 of each decade; no labels on the minor ticks, which
+            # matplotlib writes as overlapping powers of ten on ranges of about a decade
             ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            ax.set_xlim(lo, hi)
         ax.set_title(f"{name}\ncontraction {r['contraction']:.2f}", fontsize=8)
         ax.set_xlabel("value")
-        ax.tick_params(labelsize=7)
+        ax.tick_params(which="both", labelsize=7)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()

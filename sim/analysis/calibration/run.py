@@ -168,6 +168,13 @@ def _fingerprint(spec: CalibrationSpec, history: History) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+#: the sources that decide a calibration's particles (the model, its configuration, the
+#: simulator and its targets); figures, diagnostics and reports may change and a calibration
+#: still continue
+MODEL_CODE = ("core", "rules", "config", "drivers", "analysis/calibration/smc.py",
+              "analysis/calibration/targets.py", "analysis/calibration/spec.py")
+
+
 def _model_fingerprint(spec: CalibrationSpec) -> str:
     """sha256 of the composed model the calibration runs (every parameter and the scenario's
     contents, not only their names): an edited scenario file changes it."""
@@ -215,7 +222,7 @@ def calibrate(spec: CalibrationSpec, out: Path, *, progress=None, fresh: bool = 
     try:
         remove_temporaries(out)
         fp = _fingerprint(spec, history)
-        model, code = _model_fingerprint(spec), code_fingerprint()
+        model, code = _model_fingerprint(spec), code_fingerprint(MODEL_CODE)
         stamp = out / "calibration.json"
         if stamp.exists() and not fresh:
             old = json.loads(stamp.read_text())
