@@ -157,7 +157,8 @@ class DecisionConfig:
     reversal_risk: float = param(0.5, 0.0, 1.0, "chance that a new administration reverses a "
                                  "commitment, discounted by country trust (durability)")
     success_weight: float = param(1.0, 0.0, 1.0, "weight of the lead's expected presence in the "
-                                  "mission's expected success (0: allies ignore it)")
+                                  "mission's expected success (0: allies expect the "
+                                  "success the mission would have without the lead)")
 
 
 @dataclass(frozen=True)
