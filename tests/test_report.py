@@ -92,3 +92,29 @@ def test_a_user_scenario_from_a_file(tmp_path):
 def test_report_options_are_checked(tmp_path, args, fragment):
     with pytest.raises(ConfigError, match=fragment):
         make_report(TINY + args + [f"report.dir={tmp_path}/r"], progress="none")
+
+
+def test_the_limits_say_which_verdicts_the_failure_case_changes():
+    """The report's limits follow the measured verdicts: a verdict the failure case reverses or
+    blurs is named; where none changes, the report says the directions hold (it said "can
+    overturn it" whatever the numbers)."""
+    from sim.analysis.report import _limits_line
+    head = pd.DataFrame({"outcome": ["mean_ally_burden_share", "mean_lead_cost"],
+                         "label": ["burden", "cost"], "ci_low": [0.2, 6000.0],
+                         "ci_high": [0.3, 6500.0]})
+
+    def failure(burden, cost):
+        rows = [("as written", "mean_ally_burden_share", *burden),
+                ("as written", "mean_lead_cost", *cost),
+                ("without administration changes", "mean_ally_burden_share", -1.0, -0.5)]
+        return {"scenario": "sahel", "table": pd.DataFrame(
+            rows, columns=["variant", "outcome", "ci_low", "ci_high"])}
+
+    same = _limits_line(head, failure((0.05, 0.09), (1600.0, 1700.0)), "baseline")
+    assert "keeps its direction" in same and "changes" not in same
+    flipped = _limits_line(head, failure((-0.1, -0.02), (1600.0, 1700.0)), "baseline")
+    assert "changes on burden (better here, worse there)" in flipped and "cost" not in flipped
+    blurred = _limits_line(head, failure((-0.01, 0.05), (-10.0, 20.0)), "baseline")
+    assert "burden (better here, unclear there)" in blurred
+    assert "cost (worse here, unclear there)" in blurred
+    assert _limits_line(head, None, "baseline").endswith("the ranges above.")

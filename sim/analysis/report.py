@@ -512,6 +512,37 @@ def _verdicts(t, variant):
     return worse, better
 
 
+def _verdict(outcome, lo, hi) -> str:
+    """``better``, ``worse`` or ``unclear`` (the 95% interval includes zero), in the outcome's
+    good direction."""
+    sign = get_outcome(outcome).sign
+    lo, hi = sign * lo, sign * hi
+    return "worse" if max(lo, hi) < 0 else "better" if min(lo, hi) > 0 else "unclear"
+
+
+def _limits_line(head, f, scenario) -> str:
+    """The first line of the report's limits: where the numbers hold, and whether the failure
+    case changes any verdict of the headline (measured, so it stays true as the model moves)."""
+    line = f"- Every number holds for scenario `{scenario}` and the ranges above"
+    if f is None:
+        return line + "."
+    t = f["table"]
+    t = t[t["variant"] == "as written"].set_index("outcome")
+    changed = []
+    for r in head.itertuples():
+        if r.outcome not in t.index:
+            continue
+        here = _verdict(r.outcome, r.ci_low, r.ci_high)
+        there = _verdict(r.outcome, t.loc[r.outcome, "ci_low"], t.loc[r.outcome, "ci_high"])
+        if here != there:
+            changed.append(f"{r.label} ({here} here, {there} there)")
+    if changed:
+        return (line + f"; on `{f['scenario']}` the verdict changes on "
+                + "; ".join(changed) + " (\"Where the headline fails\").")
+    return (line + f"; on `{f['scenario']}` every verdict it shares with the headline keeps its "
+            "direction, though the sizes differ (\"Where the headline fails\").")
+
+
 def _failure_text(f, T, B) -> str:
     """The failure case in words, from the measured signs (so it stays true as the model moves)."""
     t = f["table"]
@@ -770,8 +801,7 @@ def _markdown(c) -> str:
     else:
         L += ["(not run: `report.failure_case=none`)", ""]
     L += ["## Limits", "",
-          f"- Every number holds for scenario `{scen.name}` and the ranges above; the failure "
-          "case shows that a fixed administration schedule can overturn it.",
+          _limits_line(c["headline"], f, scen.name),
           "- The model is a stylised agent-based model; costs are in troop-equivalents (enablers "
           "and spending converted at the model's rates), not money.",
           "- The frontier is a sample of the lever space, not an optimisation: a better point may "
