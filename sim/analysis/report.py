@@ -499,17 +499,11 @@ def _measured_crn(df, indep, base, treat, n_boot=2000, seed=0):
 def _verdicts(t, variant):
     """``(worse, better)``: outcome labels where the treatment is worse / better with the 95%
     interval excluding zero, in one variant of the failure case."""
-    worse, better = [], []
+    out = {"worse": [], "better": [], "unclear": []}
     for r in t[t["variant"] == variant].itertuples():
-        sign = get_outcome(r.outcome).sign
-        lo, hi = sign * r.ci_low, sign * r.ci_high
-        if max(lo, hi) < 0:
-            worse.append(f"{r.label} ({_num(r.difference)}, {_num(r.ci_low)} to "
-                         f"{_num(r.ci_high)})")
-        elif min(lo, hi) > 0:
-            better.append(f"{r.label} ({_num(r.difference)}, {_num(r.ci_low)} to "
-                          f"{_num(r.ci_high)})")
-    return worse, better
+        out[_verdict(r.outcome, r.ci_low, r.ci_high)].append(
+            f"{r.label} ({_num(r.difference)}, {_num(r.ci_low)} to {_num(r.ci_high)})")
+    return out["worse"], out["better"]
 
 
 def _verdict(outcome, lo, hi) -> str:

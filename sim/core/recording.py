@@ -45,7 +45,8 @@ ALLY_COLUMNS = ("trust", "trust_leader", "trust_country", "honesty", "damage", "
 # ``exit`` are derived from ``member`` (a member now and not at the last step, or the reverse)
 MEMBERSHIP_COLUMNS = ("member", "contribution", "expected", "trust", "exit_cause")
 # the voluntary exits' causes counted per step and run (sim.rules.decisions.exit_cause)
-CAUSE_COLUMNS = {"exits_election": 2, "exits_cascade": 3, "exits_renewal": 4, "exits_utility": 5}
+CAUSE_COLUMNS = {f"exits_{name}": code for code, name in enumerate(EXIT_CAUSES)
+                 if name not in ("", "scripted")}
 
 
 def gini_positive(x):
@@ -565,8 +566,8 @@ class Results:
         exited = (before & ~member).reshape(-1)
         code = rec["exit_cause"].reshape(-1).astype(np.int64)
         labels = np.asarray((*EXIT_CAUSES, "mission_end"), dtype=object)
-        data["exit_cause"] = labels[np.where(exited & (code == 0), len(EXIT_CAUSES),
-                                             np.where(exited, code, 0))]
+        data["exit_cause"] = labels[np.where(exited, np.where(code == 0, len(EXIT_CAUSES), code),
+                                             0)]
         return pd.DataFrame(data)
 
     def spell_frame(self) -> pd.DataFrame:
